@@ -1,0 +1,124 @@
+package auth;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.NoSuchKeyIdException;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import web.ApiError;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Checks a bearer JWT: signature by a JWKS key (RS256 or ES256 only, so never {@code none} nor an HMAC
+ * keyed with a public key), {@code exp}/{@code nbf} with leeway, {@code iss}, and {@code aud} when
+ * configured. An unknown key id asks the shared {@link JwksCache} for a (rate-limited) refresh.
+ * One instance per HTTP verticle, used on its event loop.
+ */
+public final class TokenVerifier {
+
+  private final Vertx vertx;
+  private final JwksCache keys;
+  private final JWTOptions options;
+  private volatile JWTAuth auth;
+  private volatile long authVersion = -1;
+
+  public TokenVerifier(Vertx vertx, JwksCache keys, String issuer, String audience, int leewaySeconds) {
+    this.vertx = vertx;
+    this.keys = keys;
+    this.options = new JWTOptions().setLeeway(leewaySeconds);
+    if (issuer != null && !issuer.isBlank()) {
+      options.setIssuer(issuer);
+    }
+    if (audience != null && !audience.isBlank()) {
+      options.addAudience(audience);
+    }
+  }
+
+  /** @return the verified claims, or a failed future with a 401 {@link ApiError} */
+  public Future<JsonObject> verify(String token) {
+    String algorithm;
+    try {
+      algorithm = algorithmOf(token);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(ApiError.unauthenticated("The bearer token is malformed."));
+    }
+    if (!JwksCache.ALGORITHMS.contains(algorithm)) {
+      return Future.failedFuture(ApiError.unauthenticated("Tokens must be signed with RS256 or ES256."));
+    }
+    return authenticate(token, keys.current())
+        .recover(error -> error instanceof NoSuchKeyIdException
+            ? keys.refresh()
+                .recover(down -> Future.failedFuture(keys.current().keys().isEmpty()
+                    ? ApiError.unavailable("The identity provider's keys cannot be loaded; try again shortly.")
+                    : error))
+                .compose(snapshot -> authenticate(token, snapshot))
+            : Future.failedFuture(error))
+        .map(User::principal)
+        .recover(error -> Future.failedFuture(error instanceof ApiError ? error
+            : ApiError.unauthenticated("The bearer token is not valid: " + reason(error) + ".")));
+  }
+
+  private Future<User> authenticate(String token, JwksCache.Snapshot snapshot) {
+    if (snapshot.keys().isEmpty()) {
+      return Future.failedFuture(new NoSuchKeyIdException("none"));
+    }
+    if (snapshot.version() != authVersion) {
+      // An empty key list would make JWTAuth accept unsigned tokens; snapshots are never empty here.
+      auth = JWTAuth.create(vertx, new JWTAuthOptions().setJwks(snapshot.keys()).setJWTOptions(options));
+      authVersion = snapshot.version();
+    }
+    return auth.authenticate(new TokenCredentials(token));
+  }
+
+  private static String algorithmOf(String token) {
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3 || parts[2].isEmpty()) {
+      throw new IllegalArgumentException("not a signed JWT");
+    }
+    try {
+      JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
+      return header.getString("alg", "");
+    } catch (DecodeException | ClassCastException e) {
+      throw new IllegalArgumentException("bad header", e);
+    }
+  }
+
+  private static String reason(Throwable error) {
+    String message = String.valueOf(error.getMessage());
+    if (error instanceof NoSuchKeyIdException) {
+      return "signed by an unknown key";
+    }
+    if (message.contains("expired")) {
+      return "expired or not yet valid";
+    }
+    if (message.contains("issuer")) {
+      return "wrong issuer";
+    }
+    if (message.contains("audience")) {
+      return "wrong audience";
+    }
+    return "bad signature or format";
+  }
+
+  /** Roles from Keycloak's {@code realm_access.roles} or a flat {@code roles} claim. */
+  public static Set<String> rolesOf(JsonObject claims) {
+    Set<String> roles = new HashSet<>();
+    if (claims.getValue("realm_access") instanceof JsonObject realm && realm.getValue("roles") instanceof JsonArray a) {
+      a.forEach(v -> roles.add(String.valueOf(v)));
+    }
+    if (claims.getValue("roles") instanceof JsonArray a) {
+      a.forEach(v -> roles.add(String.valueOf(v)));
+    }
+    return Set.copyOf(roles);
+  }
+}

@@ -1,0 +1,34 @@
+package bookings;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import web.Json;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+public record Booking(UUID id, UUID eventId, UUID memberId, String status, Integer waitlistPosition,
+                      OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+
+  static Booking from(Row row) {
+    Long position = row.getLong("waitlist_position");
+    return new Booking(row.getUUID("id"), row.getUUID("event_id"), row.getUUID("member_id"), row.getString("status"),
+        position == null ? null : position.intValue(), row.getOffsetDateTime("created_at"),
+        row.getOffsetDateTime("updated_at"));
+  }
+
+  Booking withPosition(Integer position) {
+    return new Booking(id, eventId, memberId, status, position, createdAt, updatedAt);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id.toString())
+        .put("eventId", eventId.toString())
+        .put("memberId", memberId.toString())
+        .put("status", status)
+        .put("waitlistPosition", waitlistPosition)
+        .put("createdAt", Json.time(createdAt))
+        .put("updatedAt", Json.time(updatedAt));
+  }
+}

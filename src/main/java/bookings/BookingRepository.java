@@ -1,0 +1,206 @@
+package bookings;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import members.Member;
+import web.ApiError;
+import web.Cursor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * SQL for bookings. Seats are taken by conditional updates of the event row (whose row lock orders
+ * the bookings of one event); every change writes its outbox row in the same statement.
+ */
+public final class BookingRepository {
+
+  /** Outbox kinds; the notification relay and workers key their templates on these. */
+  public static final String BOOKING_CONFIRMED = "booking.confirmed";
+  public static final String BOOKING_WAITLISTED = "booking.waitlisted";
+  public static final String BOOKING_PROMOTED = "booking.promoted";
+  public static final String BOOKING_CANCELLED = "booking.cancelled";
+  public static final String EVENT_CANCELLED = "event.cancelled";
+
+  private static final String POSITION = "CASE WHEN b.status = 'waitlisted' THEN (SELECT count(*) FROM bookings w "
+      + "WHERE w.event_id = b.event_id AND w.status = 'waitlisted' AND w.seq <= b.seq) END AS waitlist_position";
+  private static final String COLUMNS = "b.id, b.event_id, b.member_id, b.status, b.created_at, b.updated_at, " + POSITION;
+  private static final String OUTBOX_PAYLOAD = "jsonb_build_object('bookingId', id, 'eventId', event_id, "
+      + "'memberId', member_id, 'status', status)";
+
+  /** The member's standing for a new booking: null when there is no such member. */
+  public record Eligibility(String memberStatus, boolean alreadyBooked) {
+  }
+
+  public Future<Eligibility> eligibility(SqlClient db, UUID eventId, UUID memberId) {
+    return db.preparedQuery("SELECT m.status, EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = $1 "
+            + "AND b.member_id = $2 AND b.status <> 'cancelled') AS booked FROM members m WHERE m.id = $2")
+        .execute(Tuple.of(eventId, memberId))
+        .map(rows -> rows.size() == 0 ? null
+            : new Eligibility(rows.iterator().next().getString("status"), rows.iterator().next().getBoolean("booked")));
+  }
+
+  /** Takes a seat if one is left on a bookable event; returns false otherwise. */
+  public Future<Boolean> takeSeat(SqlClient db, UUID eventId) {
+    return db.preparedQuery("UPDATE events SET booked_count = booked_count + 1, updated_at = now() "
+            + "WHERE id = $1 AND status = 'scheduled' AND starts_at > now() AND booked_count < capacity")
+        .execute(Tuple.of(eventId))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Takes a waitlist place when the seats are gone; returns the place (1-based), or null when full. */
+  public Future<Integer> takeWaitlistPlace(SqlClient db, UUID eventId) {
+    return db.preparedQuery("UPDATE events SET waitlist_count = waitlist_count + 1, updated_at = now() "
+            + "WHERE id = $1 AND status = 'scheduled' AND starts_at > now() AND booked_count >= capacity "
+            + "AND waitlist_count < waitlist_capacity RETURNING waitlist_count")
+        .execute(Tuple.of(eventId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getInteger("waitlist_count"));
+  }
+
+  /** Inserts the booking and its outbox row; a concurrent duplicate is 409 already_booked. */
+  public Future<Booking> insert(SqlClient db, UUID eventId, UUID memberId, String status, Integer position) {
+    String kind = status.equals("confirmed") ? BOOKING_CONFIRMED : BOOKING_WAITLISTED;
+    return db.preparedQuery("WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3) "
+            + "RETURNING id, event_id, member_id, status, created_at, updated_at), "
+            + "o AS (INSERT INTO outbox (kind, payload) SELECT $4, " + OUTBOX_PAYLOAD + " FROM b) "
+            + "SELECT *, NULL::bigint AS waitlist_position FROM b")
+        .execute(Tuple.of(eventId, memberId, status, kind))
+        .map(rows -> Booking.from(rows.iterator().next()).withPosition(position))
+        .recover(error -> {
+          if (error instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+            return Future.failedFuture(alreadyBooked());
+          }
+          return Future.failedFuture(error);
+        });
+  }
+
+  public static ApiError alreadyBooked() {
+    return ApiError.conflict("already_booked", "This member already has a booking for this event.");
+  }
+
+  public Future<Booking> findById(SqlClient db, UUID id) {
+    return db.preparedQuery("SELECT " + COLUMNS + " FROM bookings b WHERE b.id = $1")
+        .execute(Tuple.of(id))
+        .map(BookingRepository::firstOrNull);
+  }
+
+  public Future<List<Booking>> list(SqlClient db, UUID eventId, UUID memberId, String status, Cursor after, int fetch) {
+    String sql = "SELECT " + COLUMNS + " FROM bookings b WHERE ($1::uuid IS NULL OR b.event_id = $1) "
+        + "AND ($2::uuid IS NULL OR b.member_id = $2) AND ($3::text IS NULL OR b.status = $3) "
+        + "AND ($4::timestamptz IS NULL OR (b.created_at, b.id) > ($4, $5)) ORDER BY b.created_at, b.id LIMIT $6";
+    return db.preparedQuery(sql)
+        .execute(Tuple.tuple().addUUID(eventId).addUUID(memberId).addString(status)
+            .addOffsetDateTime(after == null ? null : after.key()).addUUID(after == null ? null : after.id())
+            .addInteger(fetch))
+        .map(BookingRepository::all);
+  }
+
+  /**
+   * Cancels a confirmed or waitlisted booking (the caller holds the event lock) and writes its outbox row.
+   * @return the status it had before, or null when it was not cancellable
+   */
+  public Future<String> cancel(SqlClient db, UUID id) {
+    return db.preparedQuery("WITH old AS (SELECT id, status FROM bookings WHERE id = $1 FOR UPDATE), "
+            + "c AS (UPDATE bookings b SET status = 'cancelled', updated_at = now() FROM old "
+            + "WHERE b.id = old.id AND old.status IN ('confirmed', 'waitlisted') "
+            + "RETURNING b.id, b.event_id, b.member_id, b.status, old.status AS previous), "
+            + "o AS (INSERT INTO outbox (kind, payload) SELECT $2, " + OUTBOX_PAYLOAD + " FROM c) "
+            + "SELECT previous FROM c")
+        .execute(Tuple.of(id, BOOKING_CANCELLED))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("previous"));
+  }
+
+  /** Gives back the seat or waitlist place a cancelled booking held. */
+  public Future<Void> release(SqlClient db, UUID eventId, String previousStatus) {
+    String column = previousStatus.equals("waitlisted") ? "waitlist_count" : "booked_count";
+    return db.preparedQuery("UPDATE events SET " + column + " = " + column + " - 1, updated_at = now() WHERE id = $1")
+        .execute(Tuple.of(eventId))
+        .mapEmpty();
+  }
+
+  /**
+   * Moves up to {@code seats} waitlisted bookings, first come first served, into free seats of a
+   * scheduled event that has not started, with their outbox rows and the event's counters.
+   * @return the number promoted
+   */
+  public Future<Integer> promote(SqlClient db, UUID eventId, int seats) {
+    if (seats <= 0) {
+      return Future.succeededFuture(0);
+    }
+    return db.preparedQuery("WITH next AS (SELECT b.id FROM bookings b JOIN events e ON e.id = b.event_id "
+            + "WHERE b.event_id = $1 AND b.status = 'waitlisted' AND e.status = 'scheduled' AND e.starts_at > now() "
+            + "ORDER BY b.seq LIMIT $2 FOR UPDATE OF b), "
+            + "p AS (UPDATE bookings b SET status = 'confirmed', updated_at = now() FROM next WHERE b.id = next.id "
+            + "RETURNING b.id, b.event_id, b.member_id, b.status), "
+            + "o AS (INSERT INTO outbox (kind, payload) SELECT $3, " + OUTBOX_PAYLOAD + " FROM p), "
+            + "e AS (UPDATE events SET booked_count = booked_count + (SELECT count(*) FROM p), "
+            + "waitlist_count = waitlist_count - (SELECT count(*) FROM p), updated_at = now() "
+            + "WHERE id = $1 AND EXISTS (SELECT 1 FROM p)) "
+            + "SELECT count(*) AS promoted FROM p")
+        .execute(Tuple.of(eventId, seats, BOOKING_PROMOTED))
+        .map(rows -> rows.iterator().next().getLong("promoted").intValue());
+  }
+
+  /** Cancels every active booking of a cancelled event, each with an outbox row for its member. */
+  public Future<Integer> cancelAllOfEvent(SqlClient db, UUID eventId) {
+    return db.preparedQuery("WITH c AS (UPDATE bookings SET status = 'cancelled', updated_at = now() "
+            + "WHERE event_id = $1 AND status IN ('confirmed', 'waitlisted') "
+            + "RETURNING id, event_id, member_id, status), "
+            + "o AS (INSERT INTO outbox (kind, payload) SELECT $2, " + OUTBOX_PAYLOAD + " FROM c) "
+            + "SELECT count(*) AS cancelled FROM c")
+        .execute(Tuple.of(eventId, EVENT_CANCELLED))
+        .map(rows -> rows.iterator().next().getLong("cancelled").intValue());
+  }
+
+  /** Confirmed → attended. @return the booking, or null when it was not confirmed */
+  public Future<Booking> checkIn(SqlClient db, UUID id) {
+    return db.preparedQuery("WITH b AS (UPDATE bookings SET status = 'attended', updated_at = now() "
+            + "WHERE id = $1 AND status = 'confirmed' RETURNING *) SELECT b.*, NULL::bigint AS waitlist_position FROM b")
+        .execute(Tuple.of(id))
+        .map(BookingRepository::firstOrNull);
+  }
+
+  /** Active bookings of an event with their members, in arrival order, for the roster. */
+  public Future<List<RosterEntry>> roster(SqlClient db, UUID eventId) {
+    return db.preparedQuery("SELECT " + COLUMNS + ", m.id AS m_id, m.email AS m_email, m.name AS m_name, "
+            + "m.phone AS m_phone, m.role AS m_role, m.status AS m_status, m.subject AS m_subject, "
+            + "m.channels AS m_channels, m.push_token AS m_push_token, m.created_at AS m_created_at, "
+            + "m.updated_at AS m_updated_at FROM bookings b JOIN members m ON m.id = b.member_id "
+            + "WHERE b.event_id = $1 AND b.status IN ('confirmed', 'attended', 'waitlisted') ORDER BY b.seq")
+        .execute(Tuple.of(eventId))
+        .map(rows -> {
+          List<RosterEntry> entries = new ArrayList<>();
+          rows.forEach(r -> entries.add(new RosterEntry(Booking.from(r), memberOf(r))));
+          return entries;
+        });
+  }
+
+  public record RosterEntry(Booking booking, JsonObject member) {
+    public JsonObject toJson() {
+      return booking.toJson().put("member", member);
+    }
+  }
+
+  private static JsonObject memberOf(Row r) {
+    return new Member(r.getUUID("m_id"), r.getString("m_email"), r.getString("m_name"), r.getString("m_phone"),
+        r.getString("m_role"), r.getString("m_status"), r.getString("m_subject"),
+        List.of(r.getArrayOfStrings("m_channels")), r.getString("m_push_token"),
+        r.getOffsetDateTime("m_created_at"), r.getOffsetDateTime("m_updated_at")).toJson();
+  }
+
+  private static Booking firstOrNull(RowSet<Row> rows) {
+    return rows.size() == 0 ? null : Booking.from(rows.iterator().next());
+  }
+
+  private static List<Booking> all(RowSet<Row> rows) {
+    List<Booking> list = new ArrayList<>();
+    rows.forEach(r -> list.add(Booking.from(r)));
+    return list;
+  }
+}

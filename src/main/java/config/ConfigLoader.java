@@ -1,0 +1,109 @@
+package config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/**
+ * Reads the configuration in three layers: {@code conf/application.yaml} (from the working directory, else
+ * from the jar), the file given with {@code --conf}, then the {@code ROSTER_*} environment variables.
+ */
+public final class ConfigLoader {
+
+  public static final String DEFAULTS = "conf/application.yaml";
+
+  /** Environment variable → key path. These names are a contract with ops: keep them exactly. */
+  static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+      Map.entry("ROSTER_HTTP_PORT", "http.port"),
+      Map.entry("ROSTER_HTTP_HOST", "http.host"),
+      Map.entry("ROSTER_HTTP_MAX_BODY_BYTES", "http.maxBodyBytes"),
+      Map.entry("ROSTER_PG_URL", "pg.url"),
+      Map.entry("ROSTER_PG_POOL_SIZE", "pg.poolSize"),
+      Map.entry("ROSTER_PG_CONNECT_TIMEOUT_MS", "pg.connectTimeoutMs"),
+      Map.entry("ROSTER_PG_MAX_WAIT_QUEUE", "pg.maxWaitQueue"),
+      Map.entry("ROSTER_PG_WAIT_TIMEOUT_MS", "pg.waitTimeoutMs"),
+      Map.entry("ROSTER_AMQP_URL", "amqp.url"),
+      Map.entry("ROSTER_SMTP_HOST", "smtp.host"),
+      Map.entry("ROSTER_SMTP_PORT", "smtp.port"),
+      Map.entry("ROSTER_SMTP_FROM", "smtp.from"),
+      Map.entry("ROSTER_SMS_URL", "sms.url"),
+      Map.entry("ROSTER_PUSH_URL", "push.url"),
+      Map.entry("ROSTER_OIDC_ISSUER", "oidc.issuer"),
+      Map.entry("ROSTER_OIDC_JWKS_URL", "oidc.jwksUrl"),
+      Map.entry("ROSTER_OIDC_AUDIENCE", "oidc.audience"),
+      Map.entry("ROSTER_OIDC_LEEWAY_SECONDS", "oidc.leewaySeconds"),
+      Map.entry("ROSTER_OIDC_JWKS_REFRESH_SECONDS", "oidc.jwksRefreshSeconds"),
+      Map.entry("ROSTER_IDEMPOTENCY_TTL_HOURS", "idempotency.ttlHours"),
+      Map.entry("ROSTER_HTTP_INSTANCES", "verticles.http.instances"),
+      Map.entry("ROSTER_WORKER_INSTANCES", "verticles.notifications.instances"),
+      Map.entry("ROSTER_CLUSTER_ENABLED", "cluster.enabled"),
+      Map.entry("ROSTER_CLUSTER_MEMBERS", "cluster.members"),
+      Map.entry("ROSTER_CLUSTER_PORT", "cluster.port"),
+      Map.entry("ROSTER_DEV_TOKEN_TTL_HOURS", "dev.tokenTtlHours"));
+
+  private ConfigLoader() {
+  }
+
+  public static Future<JsonObject> load(Vertx vertx, String confFile, Map<String, String> environment) {
+    ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false)
+        .addStore(yaml(DEFAULTS, false));
+    if (confFile != null) {
+      options.addStore(yaml(confFile, false));
+    }
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+    return retriever.getConfig()
+        .eventually(retriever::close)
+        .map(json -> applyEnvironment(json, environment));
+  }
+
+  private static ConfigStoreOptions yaml(String path, boolean optional) {
+    return new ConfigStoreOptions().setType("file").setFormat("yaml").setOptional(optional)
+        .setConfig(new JsonObject().put("path", path));
+  }
+
+  /** Overrides keys from the environment, converting each value to the type of the key's default. */
+  static JsonObject applyEnvironment(JsonObject config, Map<String, String> environment) {
+    JsonObject result = config.copy();
+    ENVIRONMENT.forEach((variable, path) -> {
+      String value = environment.get(variable);
+      if (value == null) {
+        return;
+      }
+      String[] parts = path.split("\\.");
+      JsonObject parent = result;
+      for (int i = 0; i < parts.length - 1; i++) {
+        JsonObject child = parent.getJsonObject(parts[i]);
+        if (child == null) {
+          child = new JsonObject();
+          parent.put(parts[i], child);
+        }
+        parent = child;
+      }
+      String key = parts[parts.length - 1];
+      parent.put(key, convert(variable, value.trim(), parent.getValue(key)));
+    });
+    return result;
+  }
+
+  private static Object convert(String variable, String value, Object defaultValue) {
+    if (defaultValue instanceof Number) {
+      try {
+        return Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(variable + " must be a whole number, got '" + value + "'");
+      }
+    }
+    if (defaultValue instanceof Boolean) {
+      if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+        throw new ConfigException(variable + " must be true or false, got '" + value + "'");
+      }
+      return Boolean.parseBoolean(value);
+    }
+    return value;
+  }
+}

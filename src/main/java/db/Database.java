@@ -1,0 +1,55 @@
+package db;
+
+import config.AppConfig;
+import config.ConfigException;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Builds the PostgreSQL pool from the configuration. */
+public final class Database {
+
+  private Database() {
+  }
+
+  public static PgConnectOptions connectOptions(AppConfig config) {
+    PgConnectOptions options;
+    try {
+      options = PgConnectOptions.fromUri(config.pgUrl());
+    } catch (RuntimeException e) {
+      throw new ConfigException("ROSTER_PG_URL is not a postgresql://user:password@host:port/database URL");
+    }
+    return options
+        .setCachePreparedStatements(true)
+        .setPipeliningLimit(256)
+        .setReconnectAttempts(0);
+  }
+
+  /** Each HTTP verticle has its own pool; distinct names keep their metrics apart. */
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
+  public static Pool pool(Vertx vertx, AppConfig config) {
+    PoolOptions pool = new PoolOptions()
+        .setName("roster-pg-" + POOLS.incrementAndGet())
+        .setMaxSize(config.pgPoolSize())
+        .setMaxWaitQueueSize(config.pgMaxWaitQueue())
+        .setConnectionTimeout(config.pgWaitTimeoutMs())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setIdleTimeout(60)
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+    // A database that does not answer within the connect timeout counts as down: requests get 503 quickly.
+    NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.pgConnectTimeoutMs());
+    return PgBuilder.pool().with(pool).with(transport).connectingTo(connectOptions(config)).using(vertx).build();
+  }
+
+  /** The same database as a JDBC URL, for Flyway at start-up. */
+  public static String jdbcUrl(PgConnectOptions o) {
+    return "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
+  }
+}

@@ -1,0 +1,119 @@
+package events;
+
+import auth.Caller;
+import bookings.BookingRepository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import web.ApiError;
+import web.Cursor;
+import web.Json;
+import web.Page;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/** Events: publishing, changes, cancellation (with every active booking) and the roster. */
+public final class EventService {
+
+  private final Pool pool;
+  private final EventRepository events;
+  private final BookingRepository bookings;
+
+  public EventService(Pool pool, EventRepository events, BookingRepository bookings) {
+    this.pool = pool;
+    this.events = events;
+    this.bookings = bookings;
+  }
+
+  public Future<Event> create(Caller caller, JsonObject body) {
+    if (!caller.isAdmin()) {
+      return Future.failedFuture(ApiError.forbidden("Only admins publish events."));
+    }
+    try {
+      requireEndAfterStart(body.getString("startsAt"), body.getString("endsAt"));
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
+    }
+    return events.insert(pool, body);
+  }
+
+  public Future<Event> get(UUID id) {
+    return events.findById(pool, id).map(EventService::found);
+  }
+
+  public Future<JsonObject> list(OffsetDateTime from, OffsetDateTime to, UUID trainerId, String status, Cursor after,
+                                 int limit) {
+    return events.list(pool, from, to, trainerId, status, after, limit + 1)
+        .map(rows -> Page.of(rows, limit, Event::toJson, Event::startsAt, Event::id));
+  }
+
+  /** Applies the changes; extra seats from a larger capacity go to the waitlist first, in order. */
+  public Future<Event> update(Caller caller, UUID id, JsonObject changes) {
+    if (!caller.isAdmin()) {
+      return Future.failedFuture(ApiError.forbidden("Only admins change events."));
+    }
+    return pool.withTransaction(conn -> events.update(conn, id, changes).compose(event -> {
+      if (event == null) {
+        return Future.failedFuture(notFound());
+      }
+      int free = Math.max(0, event.capacity() - event.bookedCount());
+      if (free == 0 || event.waitlistCount() == 0) {
+        return Future.succeededFuture(event);
+      }
+      return bookings.promote(conn, id, free).compose(promoted -> events.findById(conn, id));
+    }));
+  }
+
+  /** Cancels the event and every active booking in one transaction; each member gets an outbox row. */
+  public Future<Event> cancel(Caller caller, UUID id) {
+    if (!caller.isAdmin()) {
+      return Future.failedFuture(ApiError.forbidden("Only admins cancel events."));
+    }
+    return pool.withTransaction(conn -> events.markCancelled(conn, id).compose(event -> {
+      if (event == null) {
+        return events.findById(conn, id).compose(existing -> Future.failedFuture(existing == null ? notFound()
+            : ApiError.conflict("event_cancelled", "This event is already cancelled.")));
+      }
+      return bookings.cancelAllOfEvent(conn, id).compose(n -> events.recount(conn, id));
+    }));
+  }
+
+  public Future<JsonObject> roster(Caller caller, UUID id) {
+    if (!caller.isStaff()) {
+      return Future.failedFuture(ApiError.forbidden("Only admins and the event's trainer see its roster."));
+    }
+    return events.findById(pool, id).compose(event -> {
+      if (event == null) {
+        return Future.failedFuture(notFound());
+      }
+      if (!caller.isAdmin() && !event.isTrainer(caller.memberId())) {
+        return Future.failedFuture(ApiError.forbidden("Only admins and the event's trainer see its roster."));
+      }
+      return bookings.roster(pool, id).map(entries -> {
+        JsonArray confirmed = new JsonArray();
+        JsonArray waitlisted = new JsonArray();
+        entries.forEach(e -> ("waitlisted".equals(e.booking().status()) ? waitlisted : confirmed).add(e.toJson()));
+        return new JsonObject().put("event", event.toJson()).put("confirmed", confirmed).put("waitlisted", waitlisted);
+      });
+    });
+  }
+
+  private static void requireEndAfterStart(String startsAt, String endsAt) {
+    if (!Json.parseTime("endsAt", endsAt).isAfter(Json.parseTime("startsAt", startsAt))) {
+      throw ApiError.invalid("endsAt", "must be after startsAt");
+    }
+  }
+
+  private static Event found(Event event) {
+    if (event == null) {
+      throw notFound();
+    }
+    return event;
+  }
+
+  private static ApiError notFound() {
+    return ApiError.notFound("No such event.");
+  }
+}

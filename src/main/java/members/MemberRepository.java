@@ -1,0 +1,114 @@
+package members;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import web.ApiError;
+import web.Cursor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** SQL for members. Unique-constraint violations become the contract's 409 codes here. */
+public final class MemberRepository {
+
+  private static final String COLUMNS =
+      "id, email, name, phone, role, status, subject, channels, push_token, created_at, updated_at";
+
+  /** JSON field → column, for the fields a PATCH may change. */
+  private static final Map<String, String> UPDATABLE = new LinkedHashMap<>();
+
+  static {
+    UPDATABLE.put("name", "name");
+    UPDATABLE.put("phone", "phone");
+    UPDATABLE.put("role", "role");
+    UPDATABLE.put("status", "status");
+    UPDATABLE.put("channels", "channels");
+    UPDATABLE.put("pushToken", "push_token");
+  }
+
+  public Future<Member> insert(SqlClient db, JsonObject m) {
+    return db.preparedQuery("INSERT INTO members (email, name, phone, role, subject, channels, push_token) "
+            + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
+        .execute(Tuple.of(m.getString("email"), m.getString("name"), m.getString("phone"),
+            m.getString("role", "member"), m.getString("subject"),
+            channels(m.getJsonArray("channels", new JsonArray().add("email"))), m.getString("pushToken")))
+        .map(rows -> Member.from(rows.iterator().next()))
+        .recover(MemberRepository::conflicts);
+  }
+
+  public Future<Member> findById(SqlClient db, UUID id) {
+    return db.preparedQuery("SELECT " + COLUMNS + " FROM members WHERE id = $1")
+        .execute(Tuple.of(id))
+        .map(MemberRepository::firstOrNull);
+  }
+
+  public Future<Member> findBySubject(SqlClient db, String subject) {
+    return db.preparedQuery("SELECT " + COLUMNS + " FROM members WHERE subject = $1")
+        .execute(Tuple.of(subject))
+        .map(MemberRepository::firstOrNull);
+  }
+
+  public Future<List<Member>> list(SqlClient db, String role, Cursor after, int fetch) {
+    String sql = "SELECT " + COLUMNS + " FROM members WHERE ($1::text IS NULL OR role = $1) "
+        + "AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) ORDER BY created_at, id LIMIT $4";
+    return db.preparedQuery(sql)
+        .execute(Tuple.of(role, after == null ? null : after.key(), after == null ? null : after.id(), fetch))
+        .map(rows -> {
+          List<Member> list = new ArrayList<>();
+          rows.forEach(r -> list.add(Member.from(r)));
+          return list;
+        });
+  }
+
+  /** Applies the given fields; the caller has checked who may change what. */
+  public Future<Member> update(SqlClient db, UUID id, JsonObject changes) {
+    List<String> sets = new ArrayList<>();
+    Tuple params = Tuple.tuple().addUUID(id);
+    UPDATABLE.forEach((field, column) -> {
+      if (changes.containsKey(field)) {
+        Object value = changes.getValue(field);
+        params.addValue(value instanceof JsonArray a ? channels(a) : value);
+        sets.add(column + " = $" + params.size());
+      }
+    });
+    sets.add("updated_at = now()");
+    return db.preparedQuery("UPDATE members SET " + String.join(", ", sets) + " WHERE id = $1 RETURNING " + COLUMNS)
+        .execute(params)
+        .map(MemberRepository::firstOrNull)
+        .recover(MemberRepository::conflicts);
+  }
+
+  private static String[] channels(JsonArray array) {
+    String[] out = new String[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = array.getString(i);
+    }
+    return out;
+  }
+
+  private static Member firstOrNull(RowSet<Row> rows) {
+    return rows.size() == 0 ? null : Member.from(rows.iterator().next());
+  }
+
+  private static <T> Future<T> conflicts(Throwable error) {
+    if (error instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+      String constraint = String.valueOf(pg.getConstraint());
+      if (constraint.contains("email")) {
+        return Future.failedFuture(ApiError.conflict("member_email_taken", "A member with this e-mail already exists."));
+      }
+      if (constraint.contains("subject")) {
+        return Future.failedFuture(ApiError.conflict("member_subject_taken", "Another member is already linked to this subject."));
+      }
+    }
+    return Future.failedFuture(error);
+  }
+}

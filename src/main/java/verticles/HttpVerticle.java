@@ -1,0 +1,109 @@
+package verticles;
+
+import auth.BearerAuthHandler;
+import auth.JwksCache;
+import auth.MemberLinks;
+import auth.TokenVerifier;
+import bookings.BookingMetrics;
+import bookings.BookingRepository;
+import bookings.BookingService;
+import config.AppConfig;
+import events.EventRepository;
+import events.EventService;
+import handlers.BookingHandlers;
+import handlers.EventHandlers;
+import handlers.MemberHandlers;
+import handlers.ProblemHandler;
+import idempotency.IdempotencyHandler;
+import idempotency.IdempotencyRepository;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.sqlclient.Pool;
+import members.MemberRepository;
+import members.MemberService;
+import ops.OpsRoutes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import web.ContractLoader;
+import web.JsonContentType;
+
+/** One HTTP server instance: its own pool, the contract-built router, and the ops routes. Wiring only. */
+public final class HttpVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
+
+  private final JwksCache keys;
+  private final String contractYaml;
+  private Pool pool;
+  private HttpServer server;
+
+  public HttpVerticle(JwksCache keys, String contractYaml) {
+    this.keys = keys;
+    this.contractYaml = contractYaml;
+  }
+
+  @Override
+  public Future<?> start() {
+    AppConfig config = new AppConfig(config());
+    pool = db.Database.pool(vertx, config);
+
+    MemberRepository memberRepository = new MemberRepository();
+    EventRepository eventRepository = new EventRepository();
+    BookingRepository bookingRepository = new BookingRepository();
+    BookingMetrics metrics = new BookingMetrics(BackendRegistries.getDefaultNow());
+    IdempotencyHandler idempotency = new IdempotencyHandler(pool, new IdempotencyRepository(), config.idempotencyTtlHours());
+    TokenVerifier verifier = new TokenVerifier(vertx, keys, config.oidcIssuer(), config.oidcAudience(),
+        config.oidcLeewaySeconds());
+    ProblemHandler problems = new ProblemHandler();
+
+    return ContractLoader.load(vertx, "openapi.yaml").compose(contract -> {
+      RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+      // Authentication runs before the contract router (so a missing token is 401 before any 400).
+      builder.getRoutes().forEach(route -> route.setDoSecurity(false));
+      new MemberHandlers(new MemberService(pool, memberRepository)).register(builder, idempotency);
+      new EventHandlers(new EventService(pool, eventRepository, bookingRepository)).register(builder, idempotency);
+      new BookingHandlers(new BookingService(pool, bookingRepository, eventRepository, metrics))
+          .register(builder, idempotency);
+      Router api = builder.createRouter();
+      api.route().failureHandler(problems);
+
+      Router root = Router.router(vertx);
+      OpsRoutes.mount(vertx, root, pool, contractYaml);
+      root.route("/v1/*").handler(new JsonContentType());
+      root.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+      root.route("/v1/*").handler(new BearerAuthHandler(verifier, new MemberLinks(pool, memberRepository)));
+      root.route("/*").subRouter(api);
+      root.route().failureHandler(problems);
+      root.errorHandler(404, problems);
+      root.errorHandler(405, problems);
+      root.errorHandler(413, problems);
+      root.errorHandler(500, problems);
+
+      return vertx.createHttpServer(new HttpServerOptions()
+              .setHost(config.httpHost())
+              .setPort(config.httpPort())
+              .setCompressionSupported(true))
+          .requestHandler(root)
+          .listen();
+    }).map(s -> {
+      server = s;
+      log.debug("HTTP verticle listening on {}", s.actualPort());
+      return s;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+
+}

@@ -1,0 +1,105 @@
+package verticles;
+
+import auth.HttpJwksSource;
+import auth.JwksCache;
+import auth.JwksSource;
+import config.AppConfig;
+import config.ConfigLoader;
+import config.RuntimeMode;
+import db.Migrations;
+import dev.DevEnvironment;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.ext.web.client.WebClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.Map;
+
+/**
+ * Reads the configuration, prepares the database (and, in development mode, the embedded
+ * dependencies), then deploys the other verticles with the configured instance counts.
+ */
+public final class MainVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(MainVerticle.class);
+
+  private final RuntimeMode mode;
+  private final String confFile;
+  private final Map<String, String> environment;
+  private DevEnvironment dev;
+  private volatile int httpPort = -1;
+
+  public MainVerticle(RuntimeMode mode, String confFile, Map<String, String> environment) {
+    this.mode = mode;
+    this.confFile = confFile;
+    this.environment = environment;
+  }
+
+  /** The port the API listens on, once started (useful with ROSTER_HTTP_PORT=0). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  @Override
+  public Future<?> start() {
+    return ConfigLoader.load(vertx, confFile, environment)
+        .map(AppConfig::new)
+        .compose(this::prepare)
+        .compose(config -> Migrations.run(vertx, config).map(config))
+        .compose(config -> dev == null ? Future.succeededFuture(config) : dev.seed(vertx, config).map(config))
+        .compose(this::deployHttp);
+  }
+
+  private Future<AppConfig> prepare(AppConfig config) {
+    if (mode == RuntimeMode.DEVELOPMENT) {
+      dev = new DevEnvironment();
+      return dev.start(vertx, config);
+    }
+    config.requireProductionSettings();
+    return Future.succeededFuture(config);
+  }
+
+  private Future<Void> deployHttp(AppConfig config) {
+    int instances = config.httpInstances();
+    if (instances <= 0) {
+      log.info("HTTP API off on this node (verticles.http.instances = 0)");
+      return Future.succeededFuture();
+    }
+    AppConfig resolved = config.httpPort() == 0 ? config.with("http", "port", freePort()) : config;
+    JwksSource source = resolved.devJwks() != null
+        ? JwksSource.fixed(resolved.devJwks())
+        : new HttpJwksSource(WebClient.create(vertx), resolved.oidcIssuer(), resolved.oidcJwksUrl());
+    JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
+    return vertx.fileSystem().readFile("openapi.yaml")
+        .compose(contract -> keys.refresh().otherwiseEmpty()
+            .compose(ignored -> vertx.deployVerticle(() -> new HttpVerticle(keys, contract.toString()),
+                new DeploymentOptions().setInstances(instances).setConfig(resolved.json()))))
+        .map(id -> {
+          httpPort = resolved.httpPort();
+          log.info("Roster API listening on http://{}:{} ({} HTTP verticle instance(s))", resolved.httpHost(),
+              httpPort, instances);
+          if (dev != null) {
+            dev.printBanner(httpPort);
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return dev == null ? Future.succeededFuture() : dev.stop(vertx);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

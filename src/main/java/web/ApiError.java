@@ -1,0 +1,84 @@
+package web;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * A failure the client caused or must know about, with the stable {@code code} of API.md.
+ * Thrown or failed anywhere; {@code handlers.ProblemHandler} turns it into problem+json.
+ */
+public final class ApiError extends RuntimeException {
+
+  public record FieldError(String field, String message) {
+    JsonObject toJson() {
+      return new JsonObject().put("field", field).put("message", message);
+    }
+  }
+
+  private final int status;
+  private final String code;
+  private final List<FieldError> errors;
+
+  public ApiError(int status, String code, String detail, List<FieldError> errors) {
+    super(detail, null, false, false);
+    this.status = status;
+    this.code = code;
+    this.errors = errors;
+  }
+
+  public static ApiError notFound(String detail) {
+    return new ApiError(404, "not_found", detail, List.of());
+  }
+
+  public static ApiError notFound(String code, String detail) {
+    return new ApiError(404, code, detail, List.of());
+  }
+
+  public static ApiError forbidden(String detail) {
+    return new ApiError(403, "forbidden", detail, List.of());
+  }
+
+  public static ApiError forbidden(String code, String detail) {
+    return new ApiError(403, code, detail, List.of());
+  }
+
+  public static ApiError conflict(String code, String detail) {
+    return new ApiError(409, code, detail, List.of());
+  }
+
+  public static ApiError unauthenticated(String detail) {
+    return new ApiError(401, "unauthenticated", detail, List.of());
+  }
+
+  public static ApiError invalid(String field, String message) {
+    return new ApiError(400, "validation_failed", "The request is not valid.", List.of(new FieldError(field, message)));
+  }
+
+  public static ApiError invalid(List<FieldError> errors) {
+    return new ApiError(400, "validation_failed", "The request is not valid.", errors);
+  }
+
+  public static ApiError unavailable(String detail) {
+    return new ApiError(503, "unavailable", detail, List.of());
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public List<FieldError> errors() {
+    return errors;
+  }
+
+  public JsonArray errorsJson() {
+    JsonArray array = new JsonArray();
+    errors.forEach(e -> array.add(e.toJson()));
+    return array;
+  }
+}

@@ -1,0 +1,151 @@
+package support;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An identity provider for tests, as Keycloak would be: its own RSA and EC keys, a JWKS and an
+ * openid-configuration served over HTTP on a free local port, and tokens signed with those keys.
+ */
+public final class TestIssuer implements AutoCloseable {
+
+  public static final String AUDIENCE = "roster-api";
+
+  private final HttpServer server;
+  private final List<JWK> published = new CopyOnWriteArrayList<>();
+  private final AtomicInteger jwksRequests = new AtomicInteger();
+  private volatile RSAKey rsa;
+  private final ECKey ec;
+
+  public TestIssuer() {
+    try {
+      rsa = new RSAKeyGenerator(2048).keyID("rsa-" + UUID.randomUUID()).generate();
+      ec = new ECKeyGenerator(Curve.P_256).keyID("ec-" + UUID.randomUUID()).generate();
+      published.add(rsa.toPublicJWK());
+      published.add(ec.toPublicJWK());
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    } catch (JOSEException | IOException e) {
+      throw new IllegalStateException(e);
+    }
+    server.createContext("/.well-known/openid-configuration", exchange -> respond(exchange.getResponseBody(),
+        exchange, "{\"issuer\":\"" + issuer() + "\",\"jwks_uri\":\"" + issuer() + "/jwks\"}"));
+    server.createContext("/jwks", exchange -> {
+      jwksRequests.incrementAndGet();
+      respond(exchange.getResponseBody(), exchange, new JWKSet(new ArrayList<>(published)).toString(true));
+    });
+    server.start();
+  }
+
+  private static void respond(OutputStream out, com.sun.net.httpserver.HttpExchange exchange, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(200, bytes.length);
+    out.write(bytes);
+    out.close();
+  }
+
+  public String issuer() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/realms/roster";
+  }
+
+  /** The server answers under any path; the realm path only makes the issuer look like Keycloak's. */
+  public String jwksUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
+  }
+
+  public int jwksRequests() {
+    return jwksRequests.get();
+  }
+
+  /** A valid RS256 token for the subject with the given roles (Keycloak's realm_access form). */
+  public String token(String subject, String... roles) {
+    return sign(rsa, JWSAlgorithm.RS256, claims(subject, roles).build());
+  }
+
+  /** A valid ES256 token, with a flat {@code roles} claim. */
+  public String es256Token(String subject, String... roles) {
+    JWTClaimsSet claims = base(subject).claim("roles", List.of(roles)).build();
+    return sign(ec, JWSAlgorithm.ES256, claims);
+  }
+
+  public JWTClaimsSet.Builder claims(String subject, String... roles) {
+    return base(subject).claim("realm_access", Map.of("roles", List.of(roles)));
+  }
+
+  public JWTClaimsSet.Builder base(String subject) {
+    Instant now = Instant.now();
+    return new JWTClaimsSet.Builder().issuer(issuer()).subject(subject).audience(AUDIENCE)
+        .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(600)));
+  }
+
+  /** Signs arbitrary claims with the current RSA key. */
+  public String sign(JWTClaimsSet claims) {
+    return sign(rsa, JWSAlgorithm.RS256, claims);
+  }
+
+  /** Signs with a key that is not in the JWKS, under the given kid. */
+  public static String signWithForeignKey(JWTClaimsSet claims, String kid) {
+    try {
+      RSAKey stranger = new RSAKeyGenerator(2048).keyID(kid).generate();
+      return sign(stranger, JWSAlgorithm.RS256, claims);
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Key rotation: a new RSA key is published (the old one stays) and signs from now on. */
+  public void rotate() {
+    try {
+      rsa = new RSAKeyGenerator(2048).keyID("rsa-" + UUID.randomUUID()).generate();
+      published.add(rsa.toPublicJWK());
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public RSAKey rsaKey() {
+    return rsa;
+  }
+
+  private static String sign(JWK key, JWSAlgorithm alg, JWTClaimsSet claims) {
+    try {
+      SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(key.getKeyID()).build(), claims);
+      jwt.sign(key instanceof RSAKey r ? new RSASSASigner(r) : new ECDSASigner((ECKey) key));
+      return jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
