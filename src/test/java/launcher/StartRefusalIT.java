@@ -1,0 +1,42 @@
+package launcher;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `start` (production) refuses to run without its settings, and never trusts the development issuer. */
+class StartRefusalIT {
+
+  @Test
+  void withoutDatabaseUrl() throws Exception {
+    assertRefused(Map.of("ROSTER_OIDC_ISSUER", "https://id.example/realms/roster"), "ROSTER_PG_URL");
+  }
+
+  @Test
+  void withoutIssuer() throws Exception {
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"), "ROSTER_OIDC_ISSUER");
+  }
+
+  @Test
+  void withTheDevelopmentIssuer() throws Exception {
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+        "ROSTER_OIDC_ISSUER", "urn:roster:development"), "development token issuer");
+  }
+
+  @Test
+  void withAMalformedNumber() throws Exception {
+    assertRefused(Map.of("ROSTER_HTTP_PORT", "eighty"), "ROSTER_HTTP_PORT");
+  }
+
+  private static void assertRefused(Map<String, String> env, String named) throws Exception {
+    try (JarProcess service = JarProcess.start(env, "start")) {
+      String line = service.awaitLine(l -> l.startsWith("roster: "), Duration.ofSeconds(60));
+      assertThat(line).contains(named);
+      assertThat(service.awaitExit(Duration.ofSeconds(30))).isNotZero();
+      assertThat(service.output()).noneMatch(l -> l.contains("Exception") || l.startsWith("\tat "));
+    }
+  }
+}
