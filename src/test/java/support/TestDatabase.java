@@ -12,9 +12,10 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * A fresh, empty database per test class. With a Docker engine, in a Testcontainers PostgreSQL;
- * without one (this project's CI machines), on the PostgreSQL that ROSTER_TEST_PG_URL names
- * (default postgresql://postgres@127.0.0.1:5432/postgres).
+ * A fresh, empty database per test class, on the first PostgreSQL found of: the one ROSTER_TEST_PG_URL
+ * names; a Testcontainers PostgreSQL when a Docker engine is present; the local server on 127.0.0.1:5432
+ * (this project's CI machines); else an embedded PostgreSQL, so a laptop with only Java and Maven runs
+ * the tests too.
  */
 public final class TestDatabase {
 
@@ -107,7 +108,29 @@ public final class TestDatabase {
       return "postgresql://" + container.getUsername() + ":" + container.getPassword() + "@" + container.getHost()
           + ":" + container.getMappedPort(5432) + "/" + container.getDatabaseName();
     }
-    return "postgresql://postgres@127.0.0.1:5432/postgres";
+    if (reachable("127.0.0.1", 5432)) {
+      return "postgresql://postgres@127.0.0.1:5432/postgres";
+    }
+    // A laptop with neither Docker nor PostgreSQL: the same embedded PostgreSQL that start-dev uses.
+    if (embedded == null) {
+      try {
+        embedded = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("no PostgreSQL for the tests: set ROSTER_TEST_PG_URL", e);
+      }
+    }
+    return "postgresql://postgres:postgres@127.0.0.1:" + embedded.getPort() + "/postgres";
+  }
+
+  private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres embedded;
+
+  private static boolean reachable(String host, int port) {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(host, port), 500);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   private static boolean dockerAvailable() {
