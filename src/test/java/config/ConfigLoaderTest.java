@@ -1,0 +1,95 @@
+package config;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The three layers: conf/application.yaml < --conf FILE < ROSTER_* variables. */
+class ConfigLoaderTest {
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close();
+  }
+
+  private static AppConfig load(String confFile, Map<String, String> env) throws Exception {
+    JsonObject json = ConfigLoader.load(vertx, confFile, env).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    return new AppConfig(json);
+  }
+
+  @Test
+  void defaultsComeFromApplicationYaml() throws Exception {
+    AppConfig config = load(null, Map.of());
+    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.pgPoolSize()).isEqualTo(16);
+    assertThat(config.oidcLeewaySeconds()).isEqualTo(30);
+    assertThat(config.idempotencyTtlHours()).isEqualTo(24);
+    assertThat(config.pgUrl()).isEmpty();
+  }
+
+  @Test
+  void confFileOverridesDefaultsAndEnvironmentOverridesBoth() throws Exception {
+    Path file = Files.createTempFile("roster", ".yaml");
+    Files.writeString(file, "http:\n  port: 9000\npg:\n  poolSize: 4\n  url: postgresql://a@b/c\n");
+    AppConfig config = load(file.toString(), Map.of("ROSTER_PG_POOL_SIZE", "7", "ROSTER_OIDC_AUDIENCE", "api"));
+    assertThat(config.httpPort()).isEqualTo(9000);
+    assertThat(config.pgPoolSize()).isEqualTo(7);
+    assertThat(config.pgUrl()).isEqualTo("postgresql://a@b/c");
+    assertThat(config.oidcAudience()).isEqualTo("api");
+    assertThat(config.pgConnectTimeoutMs()).isEqualTo(3000);
+  }
+
+  @Test
+  void everyDocumentedVariableMapsToAKeyOfApplicationYaml() throws Exception {
+    JsonObject defaults = ConfigLoader.load(vertx, null, Map.of()).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    ConfigLoader.ENVIRONMENT.forEach((variable, path) -> {
+      JsonObject node = defaults;
+      String[] parts = path.split("\\.");
+      for (int i = 0; i < parts.length - 1; i++) {
+        node = node.getJsonObject(parts[i]);
+        assertThat(node).as(variable + " → " + path).isNotNull();
+      }
+      assertThat(node.containsKey(parts[parts.length - 1])).as(variable + " → " + path).isTrue();
+    });
+  }
+
+  @Test
+  void aMalformedNumberNamesTheVariable() {
+    assertThatThrownBy(() -> load(null, Map.of("ROSTER_HTTP_PORT", "eighty")))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(ConfigException.class).hasMessageContaining("ROSTER_HTTP_PORT");
+  }
+
+  @Test
+  void productionRefusesMissingSettingsAndTheDevelopmentIssuer() throws Exception {
+    assertThatThrownBy(() -> load(null, Map.of()).requireProductionSettings())
+        .hasMessageContaining("ROSTER_PG_URL");
+    assertThatThrownBy(() -> load(null, Map.of("ROSTER_PG_URL", "postgresql://a@b/c")).requireProductionSettings())
+        .hasMessageContaining("ROSTER_OIDC_ISSUER");
+    assertThatThrownBy(() -> load(null, Map.of("ROSTER_PG_URL", "postgresql://a@b/c",
+        "ROSTER_OIDC_ISSUER", AppConfig.DEV_ISSUER)).requireProductionSettings())
+        .hasMessageContaining("development token issuer");
+    load(null, Map.of("ROSTER_PG_URL", "postgresql://a@b/c", "ROSTER_OIDC_ISSUER", "https://id.example/realms/r"))
+        .requireProductionSettings();
+  }
+}
