@@ -46,7 +46,7 @@ public final class BookingService {
   private Future<Booking> book(SqlConnection conn, UUID eventId, UUID memberId) {
     return bookings.eligibility(conn, eventId, memberId).compose(eligibility -> {
       if (eligibility == null) {
-        return Future.failedFuture(ApiError.notFound("member_not_found", "No such member."));
+        return Future.failedFuture(ApiError.notFound("No such member."));
       }
       if ("suspended".equals(eligibility.memberStatus())) {
         return Future.failedFuture(ApiError.forbidden("member_suspended", "This member is suspended and cannot book."));
