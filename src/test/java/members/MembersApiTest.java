@@ -332,8 +332,11 @@ class MembersApiTest extends ApiTestBase {
     for (int i = 0; i < 5; i++) {
       member();
     }
+    // five more created in one statement share one created_at: the id must break the tie across pages
+    db.update("INSERT INTO members (email, name) SELECT 'tie-' || gen_random_uuid() || '@example.com', 'Tie' "
+        + "FROM generate_series(1, 5)");
     List<String> expected = dbIds("SELECT id FROM members WHERE role = 'member'");
-    assertThat(expected.size()).isGreaterThanOrEqualTo(5);
+    assertThat(expected.size()).isGreaterThanOrEqualTo(10);
 
     List<String> seen = new ArrayList<>();
     String cursor = null;
