@@ -26,6 +26,9 @@ import java.util.Set;
  */
 public final class TokenVerifier {
 
+  private static final ApiError KEYS_UNAVAILABLE =
+      ApiError.unavailable("The identity provider's keys cannot be loaded; try again shortly.");
+
   private final Vertx vertx;
   private final JwksCache keys;
   private final JWTOptions options;
@@ -58,10 +61,10 @@ public final class TokenVerifier {
     return authenticate(token, keys.current())
         .recover(error -> error instanceof NoSuchKeyIdException
             ? keys.refresh()
-                .recover(down -> Future.failedFuture(keys.current().keys().isEmpty()
-                    ? ApiError.unavailable("The identity provider's keys cannot be loaded; try again shortly.")
-                    : error))
-                .compose(snapshot -> authenticate(token, snapshot))
+                .recover(down -> Future.succeededFuture(keys.current()))
+                // No key at all means we could not load any yet: that is our outage, not a bad token.
+                .compose(snapshot -> snapshot.keys().isEmpty() ? Future.failedFuture(KEYS_UNAVAILABLE)
+                    : authenticate(token, snapshot))
             : Future.failedFuture(error))
         .map(User::principal)
         .recover(error -> Future.failedFuture(error instanceof ApiError ? error

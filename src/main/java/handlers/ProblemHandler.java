@@ -19,9 +19,9 @@ import web.Responses;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -122,20 +122,41 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     if (e instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
       Matcher param = PARAMETER.matcher(e.getMessage());
       String paramName = param.find() ? param.group(1) : null;
-      Set<String> seen = new LinkedHashSet<>();
+      Map<String, List<String>> byField = new LinkedHashMap<>();
       for (OutputUnit unit : leaves(schema.getOutputUnit())) {
         String field = paramName != null ? paramName : field(unit);
         String message = unit.getError() == null ? "is invalid" : unit.getError();
-        if (seen.add(field + "\u0000" + message)) {
-          errors.add(new FieldError(field, message));
+        List<String> messages = byField.computeIfAbsent(field, f -> new ArrayList<>());
+        if (!messages.contains(message)) {
+          messages.add(message);
         }
       }
+      byField.forEach((field, messages) -> mostSpecific(messages).forEach(m -> errors.add(new FieldError(field, m))));
     }
     if (errors.isEmpty()) {
       Matcher param = PARAMETER.matcher(String.valueOf(e.getMessage()));
       errors.add(new FieldError(param.find() ? param.group(1) : "body", String.valueOf(e.getMessage())));
     }
     return errors;
+  }
+
+  /**
+   * The schema validator reports a wrong value at several levels: the value itself ("Instance type number is
+   * invalid"), then wrappers ("Property x does not match schema", "... additional properties schema"). Keep the
+   * specific messages; a field with only the additional-properties complaint is an unknown field.
+   */
+  private static List<String> mostSpecific(List<String> messages) {
+    List<String> specific = messages.stream().filter(m -> !isWrapper(m)).toList();
+    if (!specific.isEmpty()) {
+      return specific;
+    }
+    return messages.stream().anyMatch(m -> m.contains("additional properties"))
+        ? List.of("is not a field of this request")
+        : List.of(messages.get(0));
+  }
+
+  private static boolean isWrapper(String message) {
+    return message.contains("does not match additional properties schema") || message.endsWith("does not match schema");
   }
 
   private static List<OutputUnit> leaves(OutputUnit unit) {

@@ -20,6 +20,7 @@ import java.util.Properties;
 public final class OpsRoutes {
 
   private static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/";
+  private static final long CHECK_TIMEOUT_MS = 2000;
 
   private OpsRoutes() {
   }
@@ -27,10 +28,17 @@ public final class OpsRoutes {
   /** Reads what never changes at request time (webjar version, contract, docs page) once, here. */
   public static void mount(Vertx vertx, Router router, Pool pool, String contractYaml) {
     HealthChecks ready = HealthChecks.create(vertx)
-        .register("database", 2000, (Promise<Status> promise) -> pool.query("SELECT 1").execute()
-            .onSuccess(rows -> promise.complete(Status.OK()))
-            .onFailure(e -> promise.complete(Status.KO())));
-    router.get("/health/live").handler(HealthCheckHandler.create(vertx));
+        .register("database", CHECK_TIMEOUT_MS, (Promise<Status> promise) -> {
+          // answer DOWN ourselves before the framework's timeout turns the check into a 500
+          long timer = vertx.setTimer(CHECK_TIMEOUT_MS - 500, t -> promise.tryComplete(Status.KO()));
+          pool.query("SELECT 1").execute().onComplete(result -> {
+            vertx.cancelTimer(timer);
+            promise.tryComplete(result.succeeded() ? Status.OK() : Status.KO());
+          });
+        });
+    // Liveness touches no dependency: the process answers, so it is alive.
+    router.get("/health/live").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end("{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
 

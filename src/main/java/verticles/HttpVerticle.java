@@ -33,6 +33,7 @@ import ops.OpsRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import web.ContractLoader;
+import web.ApiOnly;
 import web.JsonContentType;
 
 /** One HTTP server instance: its own pool, the contract-built router, and the ops routes. Wiring only. */
@@ -77,10 +78,13 @@ public final class HttpVerticle extends VerticleBase {
 
       Router root = Router.router(vertx);
       OpsRoutes.mount(vertx, root, pool, contractYaml);
-      root.route("/v1/*").handler(new JsonContentType());
-      root.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
-      root.route("/v1/*").handler(new BearerAuthHandler(verifier, new MemberLinks(pool, memberRepository)));
-      root.route("/*").subRouter(api);
+      // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
+      // names only the operation's own path (e.g. /v1/events/:id).
+      root.route()
+          .handler(ApiOnly.of(new JsonContentType()))
+          .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())))
+          .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(pool, memberRepository))));
+      root.route().subRouter(api);
       root.route().failureHandler(problems);
       root.errorHandler(404, problems);
       root.errorHandler(405, problems);

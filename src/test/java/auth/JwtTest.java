@@ -329,6 +329,26 @@ class JwtTest extends ApiTestBase {
     assertAccepted(admin.token(), admin);
   }
 
+  @Test
+  void whileTheIdentityProvidersKeysCannotBeLoadedValidTokensGet503NotA401() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    RosterApp blind = RosterApp.start(db, issuer, Map.of("ROSTER_OIDC_JWKS_URL",
+        "http://127.0.0.1:" + closedPort + "/jwks"));
+    try {
+      Api blindApi = new Api(blind.baseUrl());
+      // A perfectly valid token: the client must not be told it is unauthenticated (and drop its session),
+      // but that the service is unavailable for now; every request, not only the one that may refetch.
+      for (int i = 0; i < 3; i++) {
+        assertProblem(blindApi.get(EVENTS, admin.token()), 503, "unavailable");
+      }
+    } finally {
+      blind.close();
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** Concurrently, {@code n} requests, each with a token of a foreign key under a new random kid. */

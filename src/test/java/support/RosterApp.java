@@ -2,9 +2,7 @@ package support;
 
 import config.RuntimeMode;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
+import launcher.RosterLauncher;
 import verticles.MainVerticle;
 
 import java.util.HashMap;
@@ -39,8 +37,7 @@ public final class RosterApp implements AutoCloseable {
     env.put("ROSTER_HTTP_HOST", "127.0.0.1");
     env.put("ROSTER_PG_POOL_SIZE", "8");
     env.putAll(extra);
-    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-        .setEnabled(true).setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)))).build();
+    Vertx vertx = Vertx.builder().with(RosterLauncher.vertxOptions()).build();
     MainVerticle main = new MainVerticle(RuntimeMode.PRODUCTION, null, env);
     try {
       vertx.deployVerticle(main).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
