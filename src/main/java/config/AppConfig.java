@@ -42,7 +42,42 @@ public final class AppConfig {
 
   public int idempotencyTtlHours() { return integer("idempotency", "ttlHours", 24); }
 
-  public int httpInstances() { return section("verticles").getJsonObject("http", new JsonObject()).getInteger("instances", 2); }
+  public int httpInstances() { return instances("http", 2); }
+  public int workerInstances() { return instances("notifications", 1); }
+  public int relayInstances() { return instances("relay", 1); }
+
+  public String amqpUrl() { return string("amqp", "url", ""); }
+  public String amqpNamespace() { return string("amqp", "namespace", "roster"); }
+  public boolean amqpQuorumQueues() { return bool("amqp", "quorumQueues", true); }
+  public int amqpPrefetch() { return integer("amqp", "prefetch", 16); }
+
+  public int notifyMaxAttempts() { return integer("notifications", "maxAttempts", 5); }
+  public int relayBatchSize() { return integer("notifications", "relayBatchSize", 200); }
+  public int relayPollMs() { return integer("notifications", "relayPollMs", 5000); }
+  public int sendTimeoutMs() { return integer("notifications", "sendTimeoutMs", 15000); }
+  public String notifyTimezone() { return string("notifications", "timezone", "UTC"); }
+  /** "log" routes every notification to the log channel (start-dev); empty for the real channels. */
+  public String notifyChannelOverride() { return string("notifications", "channel", ""); }
+
+  /** Delays before retry 1, 2, ...; the last one repeats. */
+  public java.util.List<Long> retryDelaysMs() {
+    String text = string("notifications", "retryDelaysMs", "2000,10000,60000,300000");
+    try {
+      java.util.List<Long> delays = java.util.Arrays.stream(text.split(",")).map(String::trim).filter(t -> !t.isEmpty())
+          .map(Long::parseLong).toList();
+      if (delays.isEmpty() || delays.stream().anyMatch(d -> d <= 0)) {
+        throw new NumberFormatException();
+      }
+      return delays;
+    } catch (NumberFormatException e) {
+      throw new ConfigException("ROSTER_NOTIFY_RETRY_DELAYS_MS must be positive milliseconds separated by commas, got '"
+          + text + "'");
+    }
+  }
+
+  public JsonObject smtp() { return section("smtp"); }
+  public JsonObject sms() { return section("sms"); }
+  public JsonObject push() { return section("push"); }
 
   public int devTokenTtlHours() { return integer("dev", "tokenTtlHours", 12); }
 
@@ -65,6 +100,14 @@ public final class AppConfig {
     if (oidcIssuer().isBlank() && oidcJwksUrl().isBlank()) {
       throw new ConfigException("missing setting: ROSTER_OIDC_ISSUER (oidc.issuer) or ROSTER_OIDC_JWKS_URL (oidc.jwksUrl), the token issuer to trust");
     }
+    if ((relayInstances() > 0 || workerInstances() > 0) && amqpUrl().isBlank()) {
+      throw new ConfigException("missing setting: ROSTER_AMQP_URL (amqp.url), the RabbitMQ URL amqp://user:password@host:port/vhost");
+    }
+    if (workerInstances() > 0 && notifyChannelOverride().isBlank()
+        && (string("smtp", "host", "").isBlank() || string("smtp", "from", "").isBlank())) {
+      throw new ConfigException("missing setting: ROSTER_SMTP_HOST and ROSTER_SMTP_FROM (smtp.host, smtp.from), "
+          + "the mail server notification workers send through");
+    }
     if (DEV_ISSUER.equals(oidcIssuer()) || devJwks() != null) {
       throw new ConfigException("refusing the development token issuer in production mode: set ROSTER_OIDC_ISSUER to your identity provider");
     }
@@ -73,6 +116,23 @@ public final class AppConfig {
   private JsonObject section(String name) {
     JsonObject s = json.getJsonObject(name);
     return s == null ? new JsonObject() : s;
+  }
+
+  private int instances(String role, int fallback) {
+    Object v = section("verticles").getJsonObject(role, new JsonObject()).getValue("instances");
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return v instanceof Number n ? n.intValue() : Integer.parseInt(v.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException("verticles." + role + ".instances must be a whole number, got '" + v + "'");
+    }
+  }
+
+  private boolean bool(String section, String key, boolean fallback) {
+    Object v = section(section).getValue(key);
+    return v == null ? fallback : v instanceof Boolean b ? b : Boolean.parseBoolean(v.toString().trim());
   }
 
   private String string(String section, String key, String fallback) {

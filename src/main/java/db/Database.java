@@ -35,9 +35,14 @@ public final class Database {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
   public static Pool pool(Vertx vertx, AppConfig config) {
+    return pool(vertx, config, config.pgPoolSize());
+  }
+
+  /** A pool of the given size (background roles need only a few connections). */
+  public static Pool pool(Vertx vertx, AppConfig config, int size) {
     PoolOptions pool = new PoolOptions()
         .setName("roster-pg-" + POOLS.incrementAndGet())
-        .setMaxSize(config.pgPoolSize())
+        .setMaxSize(Math.min(size, config.pgPoolSize()))
         .setMaxWaitQueueSize(config.pgMaxWaitQueue())
         .setConnectionTimeout(config.pgWaitTimeoutMs())
         .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)

@@ -34,6 +34,7 @@ public final class DevEnvironment {
       new Seed("member", "member@roster.dev", "Mia Member", "dev-member"));
 
   private EmbeddedPostgres postgres;
+  private EmbeddedBroker broker;
   private DevTokenIssuer issuer;
   private final Map<String, String> tokens = new LinkedHashMap<>();
 
@@ -51,6 +52,14 @@ public final class DevEnvironment {
         log.info("starting embedded PostgreSQL (first start unpacks its binaries, a few seconds)");
         postgres = EmbeddedPostgres.builder().start();
         result = result.with("pg", "url", "postgresql://postgres:postgres@127.0.0.1:" + postgres.getPort() + "/postgres");
+      }
+      if (config.amqpUrl().isBlank()) {
+        log.info("starting the embedded AMQP broker (Qpid Broker-J)");
+        broker = EmbeddedBroker.start();
+        result = result.with("amqp", "url", broker.url()).with("amqp", "quorumQueues", false);
+      }
+      if (config.notifyChannelOverride().isBlank() && config.smtp().getString("host", "").isBlank()) {
+        result = result.with("notifications", "channel", "log");
       }
       return result;
     });
@@ -82,6 +91,9 @@ public final class DevEnvironment {
     out.append("Docs:     http://localhost:").append(port).append("/docs\n");
     out.append("Database: ").append(postgres != null ? "embedded PostgreSQL on port " + postgres.getPort()
         : "the one ROSTER_PG_URL names").append('\n');
+    out.append("Broker:   ").append(broker != null ? "embedded AMQP broker (Qpid) on port " + broker.port()
+        + "; retries and dead letters need a real RabbitMQ (set ROSTER_AMQP_URL)" : "the one ROSTER_AMQP_URL names")
+        .append('\n');
     out.append("Notifications are written to the log in development mode.\n");
     out.append("Tokens (valid for a few hours; use as 'Authorization: Bearer <token>'):\n");
     tokens.forEach((role, token) -> out.append("  ").append(String.format("%-8s", role)).append(' ')
@@ -93,18 +105,20 @@ public final class DevEnvironment {
   }
 
   public Future<Void> stop(Vertx vertx) {
-    if (postgres == null) {
-      return Future.succeededFuture();
-    }
     return vertx.executeBlocking(() -> {
-      postgres.close();
+      if (broker != null) {
+        broker.close();
+      }
+      if (postgres != null) {
+        postgres.close();
+      }
       return null;
     });
   }
 
   private static void printWarning() {
-    System.out.println("*** Roster is starting in DEVELOPMENT MODE (start-dev): embedded database, development "
-        + "token issuer, notifications to the log. Use `start` in production. ***");
+    System.out.println("*** Roster is starting in DEVELOPMENT MODE (start-dev): embedded database and broker, "
+        + "development token issuer, notifications to the log. Use `start` in production. ***");
     System.out.flush();
   }
 }

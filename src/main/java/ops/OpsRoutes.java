@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
+import notifications.BrokerHealth;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,7 @@ public final class OpsRoutes {
   }
 
   /** Reads what never changes at request time (webjar version, contract, docs page) once, here. */
-  public static void mount(Vertx vertx, Router router, Pool pool, String contractYaml) {
+  public static void mount(Vertx vertx, Router router, Pool pool, BrokerHealth broker, String contractYaml) {
     HealthChecks ready = HealthChecks.create(vertx)
         .register("database", CHECK_TIMEOUT_MS, (Promise<Status> promise) -> {
           // answer DOWN ourselves before the framework's timeout turns the check into a 500
@@ -36,6 +37,9 @@ public final class OpsRoutes {
             promise.tryComplete(result.succeeded() ? Status.OK() : Status.KO());
           });
         });
+    // A node without relay or workers has no broker connection to check.
+    ready.register("broker", CHECK_TIMEOUT_MS, promise -> promise.complete(!broker.checked() || broker.up()
+        ? Status.OK() : Status.KO()));
     // Liveness touches no dependency: the process answers, so it is alive.
     router.get("/health/live").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end("{\"status\":\"UP\"}"));

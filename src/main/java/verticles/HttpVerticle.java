@@ -13,6 +13,7 @@ import events.EventService;
 import handlers.BookingHandlers;
 import handlers.EventHandlers;
 import handlers.MemberHandlers;
+import handlers.NotificationHandlers;
 import handlers.ProblemHandler;
 import idempotency.IdempotencyHandler;
 import idempotency.IdempotencyRepository;
@@ -29,6 +30,9 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
 import members.MemberRepository;
 import members.MemberService;
+import notifications.BrokerHealth;
+import notifications.NotificationRepository;
+import notifications.NotificationService;
 import ops.OpsRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,12 +47,14 @@ public final class HttpVerticle extends VerticleBase {
 
   private final JwksCache keys;
   private final String contractYaml;
+  private final BrokerHealth brokerHealth;
   private Pool pool;
   private HttpServer server;
 
-  public HttpVerticle(JwksCache keys, String contractYaml) {
+  public HttpVerticle(JwksCache keys, String contractYaml, BrokerHealth brokerHealth) {
     this.keys = keys;
     this.contractYaml = contractYaml;
+    this.brokerHealth = brokerHealth;
   }
 
   @Override
@@ -73,11 +79,12 @@ public final class HttpVerticle extends VerticleBase {
       new EventHandlers(new EventService(pool, eventRepository, bookingRepository)).register(builder, idempotency);
       new BookingHandlers(new BookingService(pool, bookingRepository, eventRepository, metrics))
           .register(builder, idempotency);
+      new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
       Router api = builder.createRouter();
       api.route().failureHandler(problems);
 
       Router root = Router.router(vertx);
-      OpsRoutes.mount(vertx, root, pool, contractYaml);
+      OpsRoutes.mount(vertx, root, pool, brokerHealth, contractYaml);
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
       // names only the operation's own path (e.g. /v1/events/:id).
       root.route()

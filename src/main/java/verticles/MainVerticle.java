@@ -12,6 +12,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.client.WebClient;
+import notifications.BrokerHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ public final class MainVerticle extends VerticleBase {
   private final RuntimeMode mode;
   private final String confFile;
   private final Map<String, String> environment;
+  private final BrokerHealth brokerHealth = new BrokerHealth();
   private DevEnvironment dev;
   private volatile int httpPort = -1;
 
@@ -52,7 +54,24 @@ public final class MainVerticle extends VerticleBase {
         .compose(this::prepare)
         .compose(config -> Migrations.run(vertx, config).map(config))
         .compose(config -> dev == null ? Future.succeededFuture(config) : dev.seed(vertx, config).map(config))
-        .compose(this::deployHttp);
+        .compose(config -> deployHttp(config).compose(v -> deployNotifications(config)));
+  }
+
+  /** The relay and the workers, when this node runs them and a broker is configured. */
+  private Future<Void> deployNotifications(AppConfig config) {
+    if (config.amqpUrl().isBlank()) {
+      log.warn("no broker configured (ROSTER_AMQP_URL): outbox rows wait until a node with a relay publishes them");
+      return Future.succeededFuture();
+    }
+    Future<String> relay = config.relayInstances() <= 0 ? Future.succeededFuture()
+        : vertx.deployVerticle(() -> new OutboxRelayVerticle(brokerHealth),
+            new DeploymentOptions().setInstances(config.relayInstances()).setConfig(config.json()));
+    Future<String> workers = config.workerInstances() <= 0 ? Future.succeededFuture()
+        : vertx.deployVerticle(() -> new NotificationWorkerVerticle(brokerHealth),
+            new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json()));
+    return Future.all(relay, workers).<Void>mapEmpty().onSuccess(v -> log.info(
+        "notifications: {} relay(s), {} worker(s), broker {}", config.relayInstances(), config.workerInstances(),
+        config.amqpUrl().replaceAll("//[^@/]*@", "//")));
   }
 
   private Future<AppConfig> prepare(AppConfig config) {
@@ -77,7 +96,7 @@ public final class MainVerticle extends VerticleBase {
     JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
     return vertx.fileSystem().readFile("openapi.yaml")
         .compose(contract -> keys.refresh().otherwiseEmpty()
-            .compose(ignored -> vertx.deployVerticle(() -> new HttpVerticle(keys, contract.toString()),
+            .compose(ignored -> vertx.deployVerticle(() -> new HttpVerticle(keys, contract.toString(), brokerHealth),
                 new DeploymentOptions().setInstances(instances).setConfig(resolved.json()))))
         .map(id -> {
           httpPort = resolved.httpPort();

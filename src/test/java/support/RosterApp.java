@@ -36,6 +36,9 @@ public final class RosterApp implements AutoCloseable {
     env.put("ROSTER_HTTP_PORT", "0");
     env.put("ROSTER_HTTP_HOST", "127.0.0.1");
     env.put("ROSTER_PG_POOL_SIZE", "8");
+    // API tests run without the notification roles; notification tests turn them on with a broker
+    env.put("ROSTER_RELAY_INSTANCES", "0");
+    env.put("ROSTER_WORKER_INSTANCES", "0");
     env.putAll(extra);
     Vertx vertx = Vertx.builder().with(RosterLauncher.vertxOptions()).build();
     MainVerticle main = new MainVerticle(RuntimeMode.PRODUCTION, null, env);

@@ -1,0 +1,167 @@
+package notifications;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One AMQP connection and channel (RabbitMQ Java client), owned by one verticle. Blocking client calls
+ * run on worker threads, in order. A lost connection is re-established with backoff (0.5 s doubling to
+ * 15 s), the topology is declared again, and {@code onConnected} runs again (to restart consumers).
+ */
+public final class BrokerConnection {
+
+  /** A call on the channel; runs on a worker thread. */
+  public interface ChannelCall<T> {
+    T call(Channel channel) throws Exception;
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(BrokerConnection.class);
+  private static final long MAX_BACKOFF_MS = 15_000;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final String url;
+  private final String name;
+  private final Topology topology;
+  private final ChannelCall<Void> onConnected;
+  private volatile Connection connection;
+  private volatile Channel channel;
+  private volatile boolean closing;
+  private long backoffMs = 500;
+  private boolean connecting;
+
+  public BrokerConnection(Vertx vertx, String url, String name, Topology topology, ChannelCall<Void> onConnected) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.url = url;
+    this.name = name;
+    this.topology = topology;
+    this.onConnected = onConnected;
+  }
+
+  public Topology topology() {
+    return topology;
+  }
+
+  /** Starts connecting; completes at once. A broker that is down now is retried in the background. */
+  public Future<Void> start() {
+    connect();
+    return Future.succeededFuture();
+  }
+
+  public boolean isConnected() {
+    Channel ch = channel;
+    return ch != null && ch.isOpen();
+  }
+
+  /** Runs a call on the channel, or fails at once when disconnected (the caller retries later). */
+  public <T> Future<T> call(ChannelCall<T> call) {
+    Channel ch = channel;
+    if (ch == null || !ch.isOpen()) {
+      return Future.failedFuture(new java.io.IOException("not connected to the broker"));
+    }
+    return vertx.executeBlocking(() -> call.call(ch), true);
+  }
+
+  /** Runs a call on a given channel (one a message came on), or fails when that channel is gone. */
+  public <T> Future<T> callOn(Channel ch, ChannelCall<T> call) {
+    if (!ch.isOpen()) {
+      return Future.failedFuture(new java.io.IOException("the channel closed; the broker will redeliver"));
+    }
+    return vertx.executeBlocking(() -> call.call(ch), true);
+  }
+
+  private void connect() {
+    if (closing || connecting) {
+      return;
+    }
+    connecting = true;
+    vertx.executeBlocking(() -> {
+      ConnectionFactory factory = new ConnectionFactory();
+      factory.setUri(url);
+      factory.setAutomaticRecoveryEnabled(false);
+      factory.setConnectionTimeout(5000);
+      factory.setRequestedHeartbeat(10);
+      Connection conn = factory.newConnection(name);
+      try {
+        Channel ch = conn.createChannel();
+        topology.declare(ch);
+        onConnected.call(ch);
+        connection = conn;
+        channel = ch;
+        conn.addShutdownListener(cause -> lost(conn, cause.getMessage()));
+        // a channel-level error (e.g. a nacked confirm) closes only the channel: start afresh
+        ch.addShutdownListener(cause -> lost(conn, cause.getMessage()));
+        return conn;
+      } catch (Exception e) {
+        conn.abort();
+        throw e;
+      }
+    }, false).onComplete(result -> {
+      connecting = false;
+      if (result.succeeded()) {
+        backoffMs = 500;
+        log.info("{}: connected to the broker", name);
+      } else if (!closing) {
+        log.warn("{}: cannot reach the broker ({}); retrying in {} ms", name, describe(result.cause()), backoffMs);
+        long delay = backoffMs;
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        vertx.setTimer(delay, t -> connect());
+      }
+    });
+  }
+
+  private void lost(Connection conn, String why) {
+    if (closing) {
+      return;
+    }
+    context.runOnContext(v -> {
+      if (connection != conn) {
+        return;
+      }
+      log.warn("{}: broker connection lost: {}", name, why);
+      connection = null;
+      channel = null;
+      vertx.executeBlocking(() -> {
+        conn.abort();
+        return null;
+      }).onComplete(done -> connect());
+    });
+  }
+
+  public Future<Void> close() {
+    closing = true;
+    Connection conn = connection;
+    if (conn == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      try {
+        conn.close(2000);
+      } catch (Exception ignored) {
+        conn.abort();
+      }
+      return null;
+    });
+  }
+
+  private static String describe(Throwable t) {
+    if (t instanceof TimeoutException) {
+      return "timeout";
+    }
+    Throwable root = t;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+  }
+
+}

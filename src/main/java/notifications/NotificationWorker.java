@@ -1,0 +1,201 @@
+package notifications;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import notifications.NotificationRepository.Claim;
+import notifications.channels.DeliveryException;
+import notifications.channels.NotificationChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Consumes the channel queues (manual acks, prefetch from config) and delivers each message once:
+ * the delivery row is claimed before sending and marked sent before the ack, so a redelivered or
+ * duplicated message is acknowledged without sending again. Failures retry through the delay queues
+ * with growing delays; a permanent failure (a provider's 4xx) fails at once; exhausted attempts and
+ * unreadable messages go to the dead-letter queue.
+ */
+public final class NotificationWorker {
+
+  private static final Logger log = LoggerFactory.getLogger(NotificationWorker.class);
+  static final String ATTEMPT_HEADER = "x-roster-attempt";
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Pool pool;
+  private final NotificationRepository repository;
+  private final Map<String, NotificationChannel> channels;
+  private final Templates templates;
+  private final NotificationMetrics metrics;
+  private final int maxAttempts;
+  private final int prefetch;
+  private final long sendTimeoutMs;
+  private BrokerConnection broker;
+  private int inFlight;
+
+  public NotificationWorker(Vertx vertx, Pool pool, NotificationRepository repository,
+                            Map<String, NotificationChannel> channels, Templates templates, NotificationMetrics metrics,
+                            int maxAttempts, int prefetch, long sendTimeoutMs) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.pool = pool;
+    this.repository = repository;
+    this.channels = channels;
+    this.templates = templates;
+    this.metrics = metrics;
+    this.maxAttempts = maxAttempts;
+    this.prefetch = prefetch;
+    this.sendTimeoutMs = sendTimeoutMs;
+  }
+
+  public void attach(BrokerConnection broker) {
+    this.broker = broker;
+  }
+
+  public int inFlight() {
+    return inFlight;
+  }
+
+  /** Runs on each (re)connect, on a worker thread: prefetch, confirms for retry publishing, consumers. */
+  public Void onConnected(Channel ch) throws IOException {
+    ch.basicQos(prefetch);
+    ch.confirmSelect();
+    for (String channel : Topology.CHANNELS) {
+      ch.basicConsume(broker.topology().queue(channel), false, "roster-worker-" + channel + "-" + UUID.randomUUID(),
+          new DefaultConsumer(ch) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+              context.runOnContext(v -> handle(ch, envelope, props, body));
+            }
+          });
+    }
+    return null;
+  }
+
+  private void handle(Channel ch, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+    long tag = envelope.getDeliveryTag();
+    NotificationMessage message;
+    try {
+      message = NotificationMessage.parse(body);
+    } catch (IllegalArgumentException e) {
+      log.warn("dead-lettering an unreadable message from {}: {}", envelope.getRoutingKey(), e.getMessage());
+      metrics.poison(envelope.getRoutingKey());
+      on(ch, c -> {
+        c.basicReject(tag, false);
+        return null;
+      });
+      return;
+    }
+    int attempt = attemptOf(props);
+    inFlight++;
+    repository.claim(pool, message, sendTimeoutMs + 10_000)
+        .compose(claim -> switch (claim) {
+          case SENT, FAILED -> ack(ch, tag);
+          // another copy is being sent right now: look again after a delay (its holder may have died)
+          case BUSY -> requeueLater(ch, message, attempt, 0).compose(v -> ack(ch, tag));
+          case CLAIMED -> deliver(message).compose(
+              sent -> {
+                metrics.delivered(message.channel());
+                return ack(ch, tag);
+              },
+              error -> failed(ch, tag, message, attempt, error));
+        })
+        .onComplete(done -> {
+          inFlight--;
+          if (done.failed()) {
+            // the database or broker is unavailable: leave the message unacked; it comes back on reconnect
+            log.warn("delivery of {} via {} not settled: {}", message.notificationId(), message.channel(),
+                done.cause().getMessage());
+            on(ch, c -> {
+              c.basicNack(tag, false, true);
+              return null;
+            });
+          }
+        });
+  }
+
+  private Future<Void> deliver(NotificationMessage message) {
+    NotificationChannel channel = channels.get(message.channel());
+    if (channel == null) {
+      return Future.failedFuture(DeliveryException.permanent("the " + message.channel() + " channel is not configured"));
+    }
+    String event = message.payload().getString("eventId");
+    return repository.recipient(pool, message.memberId(), event == null ? null : UUID.fromString(event))
+        .compose(recipient -> {
+          if (recipient == null) {
+            return Future.failedFuture(DeliveryException.permanent("the member no longer exists"));
+          }
+          try {
+            return channel.send(recipient, templates.render(message.kind(), recipient));
+          } catch (IllegalArgumentException e) {
+            return Future.failedFuture(DeliveryException.permanent(e.getMessage()));
+          }
+        })
+        .timeout(sendTimeoutMs, TimeUnit.MILLISECONDS)
+        .compose(v -> repository.markSent(pool, message));
+  }
+
+  private Future<Void> failed(Channel ch, long tag, NotificationMessage message, int attempt, Throwable error) {
+    String reason = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    boolean permanent = error instanceof DeliveryException d && d.permanent();
+    if (permanent || attempt >= maxAttempts) {
+      metrics.failed(message.channel());
+      log.warn("delivery of {} via {} failed after {} attempt(s): {}", message.notificationId(), message.channel(),
+          attempt, reason);
+      return repository.markFailed(pool, message, reason)
+          // a permanent failure is settled; exhausted retries go to the dead-letter queue for ops
+          .compose(v -> permanent ? ack(ch, tag) : on(ch, c -> {
+            c.basicReject(tag, false);
+            return null;
+          }));
+    }
+    long retryAfter = error instanceof DeliveryException d ? d.retryAfterMs() : 0;
+    metrics.retried(message.channel());
+    return requeueLater(ch, message, attempt + 1, retryAfter)
+        .compose(v -> repository.markRetrying(pool, message, reason))
+        .compose(v -> ack(ch, tag));
+  }
+
+  /** Publishes a copy to the delay queue of the given attempt (confirmed), to come back after its TTL. */
+  private Future<Void> requeueLater(Channel ch, NotificationMessage message, int attempt, long atLeastMs) {
+    Topology topology = broker.topology();
+    int delayLevel = atLeastMs > 0 ? topology.attemptForDelay(atLeastMs, attempt) : Math.max(attempt - 1, 1);
+    String queue = topology.retryQueue(message.channel(), delayLevel);
+    AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
+        .messageId(message.notificationId().toString()).type(message.kind())
+        .headers(Map.of(ATTEMPT_HEADER, attempt)).build();
+    return on(ch, c -> {
+      c.basicPublish("", queue, true, props, message.toBuffer().getBytes());
+      c.waitForConfirmsOrDie(10_000);
+      return null;
+    });
+  }
+
+  private Future<Void> ack(Channel ch, long tag) {
+    return on(ch, c -> {
+      c.basicAck(tag, false);
+      return null;
+    });
+  }
+
+  /** Acks and nacks must go to the channel the message came on (delivery tags are per channel). */
+  private Future<Void> on(Channel ch, BrokerConnection.ChannelCall<Void> call) {
+    return broker.callOn(ch, call);
+  }
+
+  private static int attemptOf(AMQP.BasicProperties props) {
+    Object value = props.getHeaders() == null ? null : props.getHeaders().get(ATTEMPT_HEADER);
+    return value instanceof Number n ? Math.max(1, n.intValue()) : 1;
+  }
+}

@@ -1,0 +1,167 @@
+package notifications;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import notifications.NotificationRepository.OutboxRow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Moves outbox rows to RabbitMQ: claims a batch ({@code FOR UPDATE SKIP LOCKED}), publishes one message per
+ * channel the member chose (persistent, {@code mandatory}, message id = notification id), waits for the
+ * broker's confirms, then marks the rows published in the same transaction. A broker that is down or
+ * refuses a message rolls the batch back: the rows stay and are tried again; none is skipped.
+ */
+public final class OutboxRelay {
+
+  private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+  private static final long CONFIRM_TIMEOUT_MS = 10_000;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final NotificationRepository repository;
+  private final NotificationMetrics metrics;
+  private final int batchSize;
+  private final Set<String> returned = ConcurrentHashMap.newKeySet();
+  private BrokerConnection broker;
+  private boolean draining;
+  private boolean wakeAgain;
+  private long backoffMs = 500;
+
+  public OutboxRelay(Vertx vertx, Pool pool, NotificationRepository repository, NotificationMetrics metrics,
+                     int batchSize) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.repository = repository;
+    this.metrics = metrics;
+    this.batchSize = batchSize;
+  }
+
+  public void attach(BrokerConnection broker) {
+    this.broker = broker;
+  }
+
+  /** Runs on each (re)connect, on a worker thread: confirms on, and unroutable messages noted. */
+  public Void onConnected(Channel channel) throws IOException {
+    channel.confirmSelect();
+    channel.addReturnListener(r -> returned.add(r.getProperties().getMessageId() + "/" + r.getRoutingKey()));
+    vertx.runOnContext(v -> wake());
+    return null;
+  }
+
+  /** Something may be waiting in the outbox: drain it (one drain at a time; a wake during one repeats it). */
+  public void wake() {
+    if (broker == null || !broker.isConnected()) {
+      return; // onConnected wakes us once the broker is there
+    }
+    if (draining) {
+      wakeAgain = true;
+      return;
+    }
+    draining = true;
+    wakeAgain = false;
+    drainBatch().onComplete(result -> {
+      draining = false;
+      if (result.failed()) {
+        log.warn("outbox relay: {}; retrying in {} ms", result.cause().getMessage(), backoffMs);
+        long delay = backoffMs;
+        backoffMs = Math.min(backoffMs * 2, 15_000);
+        vertx.setTimer(delay, t -> wake());
+      } else {
+        backoffMs = 500;
+        if (result.result() == batchSize || wakeAgain) {
+          wake();
+        }
+      }
+    });
+  }
+
+  private Future<Integer> drainBatch() {
+    if (broker == null || !broker.isConnected()) {
+      return Future.failedFuture("broker not connected");
+    }
+    return pool.withTransaction(tx -> repository.claimUnpublished(tx, batchSize).compose(rows -> {
+      if (rows.isEmpty()) {
+        return Future.succeededFuture(0);
+      }
+      List<NotificationMessage> messages = messagesOf(rows);
+      Future<Void> published = messages.isEmpty() ? Future.succeededFuture() : broker.call(ch -> publish(ch, messages));
+      return published
+          .compose(v -> repository.markPublished(tx, rows.stream().map(OutboxRow::id).toList()))
+          .map(v -> {
+            messages.forEach(m -> metrics.published(m.channel()));
+            return rows.size();
+          });
+    }));
+  }
+
+  /** One message per chosen channel; a manual retry carries its own notification id and one channel. */
+  private static List<NotificationMessage> messagesOf(List<OutboxRow> rows) {
+    List<NotificationMessage> messages = new ArrayList<>();
+    for (OutboxRow row : rows) {
+      String member = row.payload().getString("memberId");
+      if (member == null) {
+        continue;
+      }
+      String original = row.payload().getString("notificationId");
+      UUID notificationId = original == null ? row.id() : UUID.fromString(original);
+      for (String channel : row.channels()) {
+        if (Topology.CHANNELS.contains(channel)) {
+          messages.add(new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
+              row.payload()));
+        }
+      }
+    }
+    return messages;
+  }
+
+  /** Worker thread: publish all, then wait for every confirm; a returned (unroutable) message fails the batch. */
+  private Void publish(Channel ch, List<NotificationMessage> messages) throws Exception {
+    Topology topology = broker.topology();
+    for (NotificationMessage m : messages) {
+      AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+          .contentType("application/json").deliveryMode(2).messageId(m.notificationId().toString())
+          .type(m.kind()).build();
+      ch.basicPublish(topology.exchange(), m.channel(), true, props, m.toBuffer().getBytes());
+    }
+    ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
+    List<String> bounced = new ArrayList<>();
+    for (NotificationMessage m : messages) {
+      if (returned.remove(m.notificationId() + "/" + m.channel())) {
+        bounced.add(m.notificationId() + "/" + m.channel());
+      }
+    }
+    if (!bounced.isEmpty()) {
+      throw new IOException("the broker could not route " + bounced.size() + " message(s), e.g. " + bounced.get(0));
+    }
+    return null;
+  }
+
+  /** Updates the backlog gauges and dead-letter depths. */
+  public Future<Void> observe() {
+    Future<Void> backlog = repository.backlog(pool).map(b -> {
+      metrics.backlog(b[0], b[1]);
+      return null;
+    });
+    if (broker == null || !broker.isConnected()) {
+      return backlog;
+    }
+    Future<Void> depths = broker.call(ch -> {
+      for (String channel : Topology.CHANNELS) {
+        metrics.deadLetters(channel, ch.messageCount(broker.topology().deadLetterQueue(channel)));
+      }
+      return null;
+    });
+    return Future.all(backlog, depths).mapEmpty();
+  }
+}

@@ -1,0 +1,52 @@
+package notifications.channels;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+
+/** How an HTTP provider's answer maps to a delivery outcome: 2xx sent, 429/5xx retried, other 4xx failed. */
+final class HttpStatus {
+
+  private HttpStatus() {
+  }
+
+  static Future<Void> outcome(String provider, HttpResponse<Buffer> response) {
+    int status = response.statusCode();
+    if (status >= 200 && status < 300) {
+      return Future.succeededFuture();
+    }
+    String detail = provider + " answered " + status + brief(response.bodyAsString());
+    if (status == 429) {
+      return Future.failedFuture(DeliveryException.retryAfter(detail, retryAfterMs(response.getHeader("Retry-After"))));
+    }
+    if (status >= 400 && status < 500 && status != 408) {
+      return Future.failedFuture(DeliveryException.permanent(detail));
+    }
+    return Future.failedFuture(DeliveryException.retry(detail));
+  }
+
+  static Future<Void> unreachable(String provider, Throwable error) {
+    return Future.failedFuture(error instanceof DeliveryException ? error
+        : DeliveryException.retry(provider + " unreachable: " + error.getMessage()));
+  }
+
+  /** Retry-After in seconds (an HTTP date is treated as one minute). */
+  private static long retryAfterMs(String header) {
+    if (header == null) {
+      return 0;
+    }
+    try {
+      return Math.max(0, Long.parseLong(header.trim())) * 1000;
+    } catch (NumberFormatException e) {
+      return 60_000;
+    }
+  }
+
+  private static String brief(String body) {
+    if (body == null || body.isBlank()) {
+      return "";
+    }
+    String flat = body.replaceAll("\\s+", " ").trim();
+    return ": " + (flat.length() > 200 ? flat.substring(0, 200) + "…" : flat);
+  }
+}

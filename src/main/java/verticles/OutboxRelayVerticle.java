@@ -1,0 +1,89 @@
+package verticles;
+
+import config.AppConfig;
+import db.Database;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Pool;
+import notifications.BrokerConnection;
+import notifications.BrokerHealth;
+import notifications.NotificationMetrics;
+import notifications.NotificationRepository;
+import notifications.OutboxRelay;
+import notifications.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wiring of the outbox relay: its pool, its broker connection, LISTEN roster_outbox and the safety-net poll. */
+public final class OutboxRelayVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(OutboxRelayVerticle.class);
+
+  private final BrokerHealth health;
+  private Pool pool;
+  private BrokerConnection broker;
+  private PgConnection listener;
+  private long pollTimer = -1;
+  private boolean stopping;
+
+  public OutboxRelayVerticle(BrokerHealth health) {
+    this.health = health;
+  }
+
+  @Override
+  public Future<?> start() {
+    AppConfig config = new AppConfig(config());
+    pool = Database.pool(vertx, config, 4);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    OutboxRelay relay = new OutboxRelay(vertx, pool, new NotificationRepository(), new NotificationMetrics(registry),
+        config.relayBatchSize());
+    broker = new BrokerConnection(vertx, config.amqpUrl(), "roster-relay", topologyOf(config), relay::onConnected);
+    relay.attach(broker);
+    health.register(broker);
+    listen(config, relay);
+    pollTimer = vertx.setPeriodic(config.relayPollMs(), t -> {
+      relay.wake();
+      relay.observe().onFailure(e -> log.debug("relay metrics: {}", e.getMessage()));
+    });
+    return broker.start();
+  }
+
+  static Topology topologyOf(AppConfig config) {
+    return new Topology(config.amqpNamespace(), config.amqpQuorumQueues(), config.retryDelaysMs());
+  }
+
+  /** LISTEN on a dedicated connection; when it drops, listen again (the poll covers the gap). */
+  private void listen(AppConfig config, OutboxRelay relay) {
+    if (stopping) {
+      return;
+    }
+    PgConnection.connect(vertx, Database.connectOptions(config))
+        .compose(conn -> {
+          listener = conn;
+          conn.notificationHandler(n -> relay.wake());
+          conn.closeHandler(v -> {
+            if (!stopping) {
+              vertx.setTimer(2000, t -> listen(config, relay));
+            }
+          });
+          return conn.query("LISTEN roster_outbox").execute();
+        })
+        .onSuccess(rows -> relay.wake())
+        .onFailure(e -> {
+          log.warn("outbox relay cannot LISTEN yet ({}); polling meanwhile", e.getMessage());
+          vertx.setTimer(2000, t -> listen(config, relay));
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(pollTimer);
+    health.unregister(broker);
+    Future<Void> listening = listener == null ? Future.succeededFuture() : listener.close();
+    return Future.join(listening, broker.close()).eventually(() -> pool.close());
+  }
+}
