@@ -87,6 +87,9 @@ public final class BrokerConnection {
     vertx.executeBlocking(() -> {
       ConnectionFactory factory = new ConnectionFactory();
       factory.setUri(url);
+      if (factory.getVirtualHost().isEmpty()) {
+        factory.setVirtualHost("/"); // amqp://host:5672/ means the default vhost, as RabbitMQ users expect
+      }
       factory.setAutomaticRecoveryEnabled(false);
       factory.setConnectionTimeout(5000);
       factory.setRequestedHeartbeat(10);

@@ -35,7 +35,7 @@ public abstract class ApiTestBase {
   void startService() {
     db = TestDatabase.create(getClass().getSimpleName());
     issuer = new TestIssuer();
-    app = RosterApp.start(db, issuer);
+    app = RosterApp.start(db, issuer, serviceSettings());
     api = new Api(app.baseUrl());
     String bootstrapToken = issuer.token("bootstrap-admin", "admin");
     admin = createPerson(bootstrapToken, "admin");
@@ -53,6 +53,11 @@ public abstract class ApiTestBase {
     if (db != null) {
       db.drop();
     }
+  }
+
+  /** Extra ROSTER_* settings for the service of this class (none by default). */
+  protected java.util.Map<String, String> serviceSettings() {
+    return java.util.Map.of();
   }
 
   /** Creates a member with the given role, linked to a fresh subject, and a token for that subject. */
