@@ -21,9 +21,23 @@ class StartRefusalIT {
   }
 
   @Test
+  void withoutBrokerWhileTheNotificationRolesRun() throws Exception {
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster"), "ROSTER_AMQP_URL");
+  }
+
+  @Test
+  void withoutMailServerWhileWorkersRun() throws Exception {
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672"),
+        "ROSTER_SMTP_HOST");
+  }
+
+  @Test
   void withTheDevelopmentIssuer() throws Exception {
     assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
-        "ROSTER_OIDC_ISSUER", "urn:roster:development"), "development token issuer");
+        "ROSTER_OIDC_ISSUER", "urn:roster:development", "ROSTER_RELAY_INSTANCES", "0", "ROSTER_WORKER_INSTANCES", "0"),
+        "development token issuer");
   }
 
   @Test
