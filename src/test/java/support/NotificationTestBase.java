@@ -28,8 +28,21 @@ import java.util.function.BooleanSupplier;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class NotificationTestBase extends ApiTestBase {
 
-  public static final String AMQP_URL = System.getenv().getOrDefault("ROSTER_TEST_AMQP_URL",
-      "amqp://guest:guest@127.0.0.1:5672");
+  public static final String AMQP_URL = brokerUrl();
+
+  /** ROSTER_TEST_AMQP_URL; else a Testcontainers RabbitMQ where Docker runs; else the local server. */
+  private static String brokerUrl() {
+    String configured = System.getenv("ROSTER_TEST_AMQP_URL");
+    if (configured != null && !configured.isBlank()) {
+      return configured;
+    }
+    if (TestDatabase.dockerAvailable()) {
+      var container = new org.testcontainers.rabbitmq.RabbitMQContainer("rabbitmq:3.13-management-alpine");
+      container.start();
+      return container.getAmqpUrl();
+    }
+    return "amqp://guest:guest@127.0.0.1:5672";
+  }
 
   protected GreenMail smtp;
   protected ProviderRecorder sms;

@@ -133,7 +133,7 @@ public final class TestDatabase {
     }
   }
 
-  private static boolean dockerAvailable() {
+  static boolean dockerAvailable() {
     boolean hinted = System.getenv("DOCKER_HOST") != null
         || java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/docker.sock"));
     if (!hinted) {
