@@ -61,7 +61,34 @@ public final class AppConfig {
 
   /** Delays before retry 1, 2, ...; the last one repeats. */
   public java.util.List<Long> retryDelaysMs() {
-    String text = string("notifications", "retryDelaysMs", "2000,10000,60000,300000");
+    return delays("notifications", "retryDelaysMs", "2000,10000,60000,300000", "ROSTER_NOTIFY_RETRY_DELAYS_MS");
+  }
+
+  public java.util.List<Long> taskRetryDelaysMs() {
+    return delays("scheduler", "retryDelaysMs", "5000,30000,120000", "ROSTER_SCHEDULER_RETRY_DELAYS_MS");
+  }
+
+  public int taskMaxAttempts() { return integer("scheduler", "taskMaxAttempts", 3); }
+  public int taskTimeoutMs() { return integer("scheduler", "taskTimeoutMs", 300000); }
+  public int leaseSeconds() { return integer("scheduler", "leaseSeconds", 8); }
+  public int schedulerTickMs() { return integer("scheduler", "tickMs", 250); }
+  public int retentionDays() { return integer("scheduler", "retentionDays", 14); }
+  public boolean schedulerEnabled() { return bool("scheduler", "enabled", true); }
+  public String concurrencyDefault() { return string("scheduler", "concurrency", "forbid"); }
+
+  public boolean clusterEnabled() { return bool("cluster", "enabled", false); }
+  public String clusterMembers() { return string("cluster", "members", ""); }
+  public int clusterPort() { return integer("cluster", "port", 5701); }
+  public String clusterHost() { return string("cluster", "host", "127.0.0.1"); }
+  public String clusterName() { return string("cluster", "name", "roster"); }
+  public String clusterDiscovery() { return string("cluster", "discovery", "tcp"); }
+  public String clusterKubernetesService() { return string("cluster", "kubernetesService", ""); }
+  public int clusterHeartbeatSeconds() { return integer("cluster", "heartbeatSeconds", 1); }
+  public int clusterMaxNoHeartbeatSeconds() { return integer("cluster", "maxNoHeartbeatSeconds", 6); }
+  public String nodeId() { return string("cluster", "nodeId", ""); }
+
+  private java.util.List<Long> delays(String section, String key, String fallback, String variable) {
+    String text = string(section, key, fallback);
     try {
       java.util.List<Long> delays = java.util.Arrays.stream(text.split(",")).map(String::trim).filter(t -> !t.isEmpty())
           .map(Long::parseLong).toList();
@@ -70,8 +97,7 @@ public final class AppConfig {
       }
       return delays;
     } catch (NumberFormatException e) {
-      throw new ConfigException("ROSTER_NOTIFY_RETRY_DELAYS_MS must be positive milliseconds separated by commas, got '"
-          + text + "'");
+      throw new ConfigException(variable + " must be positive milliseconds separated by commas, got '" + text + "'");
     }
   }
 

@@ -53,6 +53,20 @@ public final class Database {
     return PgBuilder.pool().with(pool).with(transport).connectingTo(connectOptions(config)).using(vertx).build();
   }
 
+  /**
+   * A small pool for the scheduler. A leader paused inside a claim (SIGSTOP, a long GC) must not keep the lease
+   * row locked: PostgreSQL ends its idle transaction, and lock waits give up instead of queueing forever.
+   */
+  public static Pool schedulerPool(Vertx vertx, AppConfig config) {
+    PgConnectOptions options = connectOptions(config);
+    options.addProperty("idle_in_transaction_session_timeout", String.valueOf(config.leaseSeconds() * 500));
+    options.addProperty("lock_timeout", "2000");
+    PoolOptions pool = new PoolOptions().setName("roster-pg-" + POOLS.incrementAndGet()).setMaxSize(2)
+        .setConnectionTimeout(config.pgWaitTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+    NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.pgConnectTimeoutMs());
+    return PgBuilder.pool().with(pool).with(transport).connectingTo(options).using(vertx).build();
+  }
+
   /** The same database as a JDBC URL, for Flyway at start-up. */
   public static String jdbcUrl(PgConnectOptions o) {
     return "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();

@@ -19,14 +19,14 @@ public final class Migrations {
   public static Future<Void> run(Vertx vertx, AppConfig config) {
     PgConnectOptions pg = Database.connectOptions(config);
     return vertx.executeBlocking(() -> {
-      var result = Flyway.configure()
+      Flyway flyway = Flyway.configure()
           .dataSource(Database.jdbcUrl(pg), pg.getUser(), pg.getPassword())
           .locations("classpath:db/migration")
           .connectRetries(10)
-          .load()
-          .migrate();
-      log.info("database schema at version {} ({} migration(s) applied)", result.targetSchemaVersion,
-          result.migrationsExecuted);
+          .load();
+      var result = flyway.migrate();
+      log.info("database schema at version {} ({} migration(s) applied now)",
+          flyway.info().current() == null ? "-" : flyway.info().current().getVersion(), result.migrationsExecuted);
       return null;
     });
   }

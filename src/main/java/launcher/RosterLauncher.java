@@ -1,6 +1,10 @@
 package launcher;
 
+import config.AppConfig;
 import config.ConfigException;
+import config.ConfigLoader;
+import cron.LeaderElection;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import config.RuntimeMode;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -43,16 +47,35 @@ public final class RosterLauncher {
       exit(USAGE);
     }
 
-    Vertx vertx = Vertx.builder().with(vertxOptions()).build();
-    MainVerticle main = new MainVerticle(mode, confFile, System.getenv());
-    vertx.deployVerticle(main).onFailure(error -> {
+    Vertx vertx;
+    LeaderElection election = LeaderElection.alone();
+    try {
+      AppConfig config = bootstrapConfig(confFile);
+      if (config.clusterEnabled()) {
+        HazelcastClusterManager manager = Cluster.manager(config);
+        VertxOptions options = vertxOptions();
+        options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
+        vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+            .toCompletionStage().toCompletableFuture().get();
+        election = LeaderElection.oldestMemberOf(manager.getHazelcastInstance());
+      } else {
+        vertx = Vertx.builder().with(vertxOptions()).build();
+      }
+    } catch (Exception e) {
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      exit1(cause instanceof ConfigException ? cause.getMessage() : "cannot join the cluster: " + describe(cause));
+      return;
+    }
+    Vertx running = vertx;
+    MainVerticle main = new MainVerticle(mode, confFile, System.getenv(), election);
+    running.deployVerticle(main).onFailure(error -> {
       String message = error instanceof ConfigException ? error.getMessage() : describe(error);
       System.err.println("roster: cannot start: " + message);
-      vertx.close().onComplete(v -> System.exit(1));
+      running.close().onComplete(v -> System.exit(1));
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get();
+        running.close().toCompletionStage().toCompletableFuture().get();
       } catch (Exception ignored) {
         // exiting anyway
       }
@@ -67,6 +90,24 @@ public final class RosterLauncher {
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
             Label.POOL_NAME)));
+  }
+
+  /** The configuration the launcher needs before Vert.x exists (is this node clustered?). */
+  private static AppConfig bootstrapConfig(String confFile) throws Exception {
+    Vertx bootstrap = Vertx.vertx();
+    try {
+      return new AppConfig(ConfigLoader.load(bootstrap, confFile, System.getenv())
+          .toCompletionStage().toCompletableFuture().get());
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    } finally {
+      bootstrap.close();
+    }
+  }
+
+  private static void exit1(String message) {
+    System.err.println("roster: cannot start: " + message);
+    System.exit(1);
   }
 
   private static String describe(Throwable error) {

@@ -94,21 +94,34 @@ public final class OutboxRelay {
       if (rows.isEmpty()) {
         return Future.succeededFuture(0);
       }
-      List<NotificationMessage> messages = messagesOf(rows);
+      List<Outgoing> messages = messagesOf(rows, broker.topology());
       Future<Void> published = messages.isEmpty() ? Future.succeededFuture() : broker.call(ch -> publish(ch, messages));
       return published
           .compose(v -> repository.markPublished(tx, rows.stream().map(OutboxRow::id).toList()))
           .map(v -> {
-            messages.forEach(m -> metrics.published(m.channel()));
+            messages.stream().filter(m -> !m.routingKey().equals(Topology.TASK_ROUTING_KEY))
+                .forEach(m -> metrics.published(m.routingKey()));
             return rows.size();
           });
     }));
   }
 
-  /** One message per chosen channel; a manual retry carries its own notification id and one channel. */
-  private static List<NotificationMessage> messagesOf(List<OutboxRow> rows) {
-    List<NotificationMessage> messages = new ArrayList<>();
+  /** A message to publish: where to, its id (the notification or run id) and type, and its body. */
+  record Outgoing(String exchange, String routingKey, String messageId, String type, byte[] body) {
+  }
+
+  /**
+   * A notification row becomes one message per chosen channel (a manual retry carries its own notification id
+   * and one channel); a task row ({@code task.*}, from the scheduler) one message to the task queue.
+   */
+  static List<Outgoing> messagesOf(List<OutboxRow> rows, Topology topology) {
+    List<Outgoing> messages = new ArrayList<>();
     for (OutboxRow row : rows) {
+      if (row.kind().startsWith("task.")) {
+        messages.add(new Outgoing(topology.taskExchange(), Topology.TASK_ROUTING_KEY,
+            row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes()));
+        continue;
+      }
       String member = row.payload().getString("memberId");
       if (member == null) {
         continue;
@@ -117,8 +130,10 @@ public final class OutboxRelay {
       UUID notificationId = original == null ? row.id() : UUID.fromString(original);
       for (String channel : row.channels()) {
         if (Topology.CHANNELS.contains(channel)) {
-          messages.add(new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
-              row.payload()));
+          NotificationMessage m = new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
+              row.payload());
+          messages.add(new Outgoing(topology.exchange(), channel, notificationId.toString(), row.kind(),
+              m.toBuffer().getBytes()));
         }
       }
     }
@@ -126,19 +141,17 @@ public final class OutboxRelay {
   }
 
   /** Worker thread: publish all, then wait for every confirm; a returned (unroutable) message fails the batch. */
-  private Void publish(Channel ch, List<NotificationMessage> messages) throws Exception {
-    Topology topology = broker.topology();
-    for (NotificationMessage m : messages) {
+  private Void publish(Channel ch, List<Outgoing> messages) throws Exception {
+    for (Outgoing m : messages) {
       AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-          .contentType("application/json").deliveryMode(2).messageId(m.notificationId().toString())
-          .type(m.kind()).build();
-      ch.basicPublish(topology.exchange(), m.channel(), true, props, m.toBuffer().getBytes());
+          .contentType("application/json").deliveryMode(2).messageId(m.messageId()).type(m.type()).build();
+      ch.basicPublish(m.exchange(), m.routingKey(), true, props, m.body());
     }
     ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
     List<String> bounced = new ArrayList<>();
-    for (NotificationMessage m : messages) {
-      if (returned.remove(m.notificationId() + "/" + m.channel())) {
-        bounced.add(m.notificationId() + "/" + m.channel());
+    for (Outgoing m : messages) {
+      if (returned.remove(m.messageId() + "/" + m.routingKey())) {
+        bounced.add(m.messageId() + "/" + m.routingKey());
       }
     }
     if (!bounced.isEmpty()) {

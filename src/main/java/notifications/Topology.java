@@ -14,21 +14,43 @@ import java.util.Map;
  *   {ns}.notifications (topic) --channel--> {ns}.notifications.{channel}          (workers consume)
  *   {ns}.notifications.{channel}.retry.{ms}  TTL queue, dead-letters back to the channel queue
  *   {ns}.notifications.dlx (direct) --channel--> {ns}.notifications.{channel}.dlq (rejected or exhausted)
+ *   {ns}.tasks (direct) --run--> {ns}.tasks (scheduled job runs), with the same retry and dead-letter shape
  * </pre>
  * Every queue names a dead-letter exchange, so RabbitMQ 4's quorum delivery limit never drops a message.
  */
 public final class Topology {
 
   public static final List<String> CHANNELS = List.of("email", "sms", "push");
+  public static final String TASK_ROUTING_KEY = "run";
 
   private final String namespace;
   private final boolean quorum;
   private final List<Long> retryDelaysMs;
 
-  public Topology(String namespace, boolean quorum, List<Long> retryDelaysMs) {
+  private final List<Long> taskRetryDelaysMs;
+
+  public Topology(String namespace, boolean quorum, List<Long> retryDelaysMs, List<Long> taskRetryDelaysMs) {
     this.namespace = namespace;
     this.quorum = quorum;
     this.retryDelaysMs = List.copyOf(retryDelaysMs);
+    this.taskRetryDelaysMs = List.copyOf(taskRetryDelaysMs);
+  }
+
+  public String taskExchange() {
+    return namespace + ".tasks";
+  }
+
+  public String taskQueue() {
+    return namespace + ".tasks";
+  }
+
+  public String taskDeadLetterQueue() {
+    return taskQueue() + ".dlq";
+  }
+
+  /** The delay queue for a task's retry number (1-based), the last delay repeating. */
+  public String taskRetryQueue(int retry) {
+    return taskQueue() + ".retry." + taskRetryDelaysMs.get(Math.min(Math.max(retry, 1), taskRetryDelaysMs.size()) - 1);
   }
 
   public String exchange() {
@@ -81,13 +103,28 @@ public final class Topology {
       ch.queueDeclare(deadLetterQueue(channel), true, false, false, dlq);
       ch.queueBind(deadLetterQueue(channel), deadLetterExchange(), channel);
 
-      for (long delay : retryDelaysMs.stream().distinct().toList()) {
-        Map<String, Object> retry = queueArguments();
-        retry.put("x-message-ttl", delay);
-        retry.put("x-dead-letter-exchange", "");
-        retry.put("x-dead-letter-routing-key", queue(channel));
-        ch.queueDeclare(queue(channel) + ".retry." + delay, true, false, false, retry);
-      }
+      declareRetryQueues(ch, queue(channel), retryDelaysMs);
+    }
+
+    ch.exchangeDeclare(taskExchange(), BuiltinExchangeType.DIRECT, true);
+    ch.exchangeDeclare(taskExchange() + ".dlx", BuiltinExchangeType.DIRECT, true);
+    Map<String, Object> tasks = queueArguments();
+    tasks.put("x-dead-letter-exchange", taskExchange() + ".dlx");
+    ch.queueDeclare(taskQueue(), true, false, false, tasks);
+    ch.queueBind(taskQueue(), taskExchange(), TASK_ROUTING_KEY);
+    ch.queueDeclare(taskDeadLetterQueue(), true, false, false, queueArguments());
+    ch.queueBind(taskDeadLetterQueue(), taskExchange() + ".dlx", TASK_ROUTING_KEY);
+    declareRetryQueues(ch, taskQueue(), taskRetryDelaysMs);
+  }
+
+  /** TTL queues that dead-letter back into {@code target} through the default exchange. */
+  private void declareRetryQueues(Channel ch, String target, List<Long> delays) throws IOException {
+    for (long delay : delays.stream().distinct().toList()) {
+      Map<String, Object> retry = queueArguments();
+      retry.put("x-message-ttl", delay);
+      retry.put("x-dead-letter-exchange", "");
+      retry.put("x-dead-letter-routing-key", target);
+      ch.queueDeclare(target + ".retry." + delay, true, false, false, retry);
     }
   }
 

@@ -15,6 +15,10 @@ import handlers.EventHandlers;
 import handlers.MemberHandlers;
 import handlers.NotificationHandlers;
 import handlers.ProblemHandler;
+import handlers.ScheduleHandlers;
+import handlers.CronHandlers;
+import cron.CronRepository;
+import cron.CronService;
 import idempotency.IdempotencyHandler;
 import idempotency.IdempotencyRepository;
 import io.vertx.core.Future;
@@ -36,6 +40,8 @@ import notifications.NotificationService;
 import ops.OpsRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import schedules.ScheduleRepository;
+import schedules.ScheduleService;
 import web.ContractLoader;
 import web.ApiOnly;
 import web.JsonContentType;
@@ -80,6 +86,8 @@ public final class HttpVerticle extends VerticleBase {
       new BookingHandlers(new BookingService(pool, bookingRepository, eventRepository, metrics))
           .register(builder, idempotency);
       new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
+      new ScheduleHandlers(new ScheduleService(pool, new ScheduleRepository())).register(builder, idempotency);
+      new CronHandlers(new CronService(pool, new CronRepository(), config.nodeId())).register(builder, idempotency);
       Router api = builder.createRouter();
       api.route().failureHandler(problems);
 

@@ -13,6 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.client.WebClient;
 import notifications.BrokerHealth;
+import cron.CronMetrics;
+import cron.LeaderElection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +35,21 @@ public final class MainVerticle extends VerticleBase {
   private final String confFile;
   private final Map<String, String> environment;
   private final BrokerHealth brokerHealth = new BrokerHealth();
+  private final LeaderElection election;
+  private CronMetrics cronMetrics;
   private DevEnvironment dev;
   private volatile int httpPort = -1;
 
   public MainVerticle(RuntimeMode mode, String confFile, Map<String, String> environment) {
+    this(mode, confFile, environment, LeaderElection.alone());
+  }
+
+  /** @param election who may lead the scheduler: Hazelcast's oldest member when clustered, else this node */
+  public MainVerticle(RuntimeMode mode, String confFile, Map<String, String> environment, LeaderElection election) {
     this.mode = mode;
     this.confFile = confFile;
     this.environment = environment;
+    this.election = election;
   }
 
   /** The port the API listens on, once started (useful with ROSTER_HTTP_PORT=0). */
@@ -51,10 +61,40 @@ public final class MainVerticle extends VerticleBase {
   public Future<?> start() {
     return ConfigLoader.load(vertx, confFile, environment)
         .map(AppConfig::new)
+        .map(MainVerticle::withNodeId)
         .compose(this::prepare)
         .compose(config -> Migrations.run(vertx, config).map(config))
         .compose(config -> dev == null ? Future.succeededFuture(config) : dev.seed(vertx, config).map(config))
-        .compose(config -> deployHttp(config).compose(v -> deployNotifications(config)));
+        .compose(config -> deployHttp(config).compose(v -> deployNotifications(config))
+            .compose(v -> deployScheduler(config)));
+  }
+
+  /** The node's name in runs and status: configured, or host name plus a random suffix. */
+  private static AppConfig withNodeId(AppConfig config) {
+    if (!config.nodeId().isBlank()) {
+      return config;
+    }
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "node";
+    }
+    return config.with("cluster", "nodeId", host + "-" + java.util.UUID.randomUUID().toString().substring(0, 6));
+  }
+
+  /** The scheduler loop (one per node; the lease picks the leader) and the task workers. */
+  private Future<Void> deployScheduler(AppConfig config) {
+    cronMetrics = new CronMetrics(io.vertx.micrometer.backends.BackendRegistries.getDefaultNow());
+    Future<String> cron = !config.schedulerEnabled() ? Future.succeededFuture()
+        : vertx.deployVerticle(() -> new CronVerticle(election, cronMetrics),
+            new DeploymentOptions().setInstances(1).setConfig(config.json()));
+    Future<String> workers = config.amqpUrl().isBlank() || config.workerInstances() <= 0 ? Future.succeededFuture()
+        : vertx.deployVerticle(() -> new TaskWorkerVerticle(brokerHealth, cronMetrics),
+            new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json()));
+    return Future.all(cron, workers).<Void>mapEmpty()
+        .onSuccess(v -> log.info("scheduler on node {}{}", config.nodeId(),
+            config.schedulerEnabled() ? "" : " (this node never leads: scheduler.enabled=false)"));
   }
 
   /** The relay and the workers, when this node runs them and a broker is configured. */

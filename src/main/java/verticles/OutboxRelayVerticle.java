@@ -52,7 +52,8 @@ public final class OutboxRelayVerticle extends VerticleBase {
   }
 
   static Topology topologyOf(AppConfig config) {
-    return new Topology(config.amqpNamespace(), config.amqpQuorumQueues(), config.retryDelaysMs());
+    return new Topology(config.amqpNamespace(), config.amqpQuorumQueues(), config.retryDelaysMs(),
+        config.taskRetryDelaysMs());
   }
 
   /** LISTEN on a dedicated connection; when it drops, listen again (the poll covers the gap). */

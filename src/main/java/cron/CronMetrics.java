@@ -1,0 +1,59 @@
+package cron;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Scheduler metrics: runs by task and outcome, run duration, lateness of the last run, leadership, fenced claims. */
+public final class CronMetrics {
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final AtomicLong leader = new AtomicLong();
+  private final AtomicLong lateness = new AtomicLong();
+
+  public CronMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    if (registry != null) {
+      Gauge.builder("roster.scheduler.leader", leader, AtomicLong::get)
+          .description("1 while this node holds the scheduler lease").register(registry);
+      Gauge.builder("roster.scheduler.last.run.lateness.ms", lateness, AtomicLong::get)
+          .description("How late the last claimed run was, in milliseconds").register(registry);
+    }
+  }
+
+  public void run(String task, String outcome, Duration took) {
+    if (registry == null) {
+      return;
+    }
+    counters.computeIfAbsent(task + "|" + outcome, k -> Counter.builder("roster.scheduler.runs")
+        .description("Job runs by task and outcome").tag("task", task).tag("outcome", outcome).register(registry))
+        .increment();
+    if (took != null) {
+      timers.computeIfAbsent(task, k -> Timer.builder("roster.scheduler.run.duration").description("Run duration")
+          .tag("task", task).register(registry)).record(took);
+    }
+  }
+
+  public void leader(boolean isLeader) {
+    leader.set(isLeader ? 1 : 0);
+  }
+
+  public void claimed(long latenessMs) {
+    lateness.set(latenessMs);
+  }
+
+  public void fenced() {
+    if (registry != null) {
+      counters.computeIfAbsent("fenced", k -> Counter.builder("roster.scheduler.fenced.claims")
+          .description("Claims refused because this node's lease epoch was superseded").register(registry)).increment();
+    }
+  }
+}

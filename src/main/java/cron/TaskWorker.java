@@ -1,0 +1,182 @@
+package cron;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import notifications.BrokerConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs job runs from the {ns}.tasks queue: starts the run (or skips it under "forbid" while another run of the
+ * job is running), runs its task, and records the outcome. A failing task is retried through the delay queues
+ * with growing delays up to the configured attempts, then its run is failed. A run whose worker died is taken
+ * over once its lease expires.
+ */
+public final class TaskWorker {
+
+  private static final Logger log = LoggerFactory.getLogger(TaskWorker.class);
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Pool pool;
+  private final CronRepository repository;
+  private final Tasks tasks;
+  private final CronMetrics metrics;
+  private final String node;
+  private final int maxAttempts;
+  private final long timeoutMs;
+  private BrokerConnection broker;
+
+  public TaskWorker(Vertx vertx, Pool pool, CronRepository repository, Tasks tasks, CronMetrics metrics, String node,
+                    int maxAttempts, long timeoutMs) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.pool = pool;
+    this.repository = repository;
+    this.tasks = tasks;
+    this.metrics = metrics;
+    this.node = node;
+    this.maxAttempts = maxAttempts;
+    this.timeoutMs = timeoutMs;
+  }
+
+  public void attach(BrokerConnection broker) {
+    this.broker = broker;
+  }
+
+  /** Runs on each (re)connect, on a worker thread. */
+  public Void onConnected(Channel ch) throws IOException {
+    ch.basicQos(4);
+    ch.confirmSelect();
+    ch.basicConsume(broker.topology().taskQueue(), false, "roster-tasks-" + UUID.randomUUID(), new DefaultConsumer(ch) {
+      @Override
+      public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        context.runOnContext(v -> handle(ch, envelope.getDeliveryTag(), body));
+      }
+    });
+    return null;
+  }
+
+  private void handle(Channel ch, long tag, byte[] body) {
+    JsonObject message;
+    UUID runId;
+    try {
+      message = new JsonObject(Buffer.buffer(body));
+      runId = UUID.fromString(message.getString("runId"));
+    } catch (DecodeException | IllegalArgumentException | NullPointerException | ClassCastException e) {
+      log.warn("dead-lettering an unreadable task message: {}", e.getMessage());
+      on(ch, c -> {
+        c.basicReject(tag, false);
+        return null;
+      });
+      return;
+    }
+    int retry = message.getInteger("retry", 0);
+    pool.withTransaction(tx -> repository.start(tx, runId, node, timeoutMs))
+        .compose(start -> switch (start) {
+          case DONE -> ack(ch, tag);
+          case SKIPPED -> {
+            metrics.run(message.getString("taskName", "?"), "skipped", null);
+            yield ack(ch, tag);
+          }
+          // running on a live worker: look again later, in case that worker dies
+          case BUSY -> later(ch, message, Math.max(retry, 1)).compose(v -> ack(ch, tag));
+          case STARTED -> execute(ch, tag, runId, message, retry);
+        })
+        .onFailure(e -> {
+          log.warn("task run {} not settled: {}", runId, e.getMessage());
+          on(ch, c -> {
+            c.basicNack(tag, false, true);
+            return null;
+          });
+        });
+  }
+
+  private Future<Void> execute(Channel ch, long tag, UUID runId, JsonObject message, int retry) {
+    long started = System.nanoTime();
+    return repository.runnable(pool, runId).compose(run -> {
+      Task task = run == null ? null : tasks.get(run.taskName());
+      if (task == null) {
+        String name = run == null ? "?" : run.taskName();
+        return repository.finish(pool, runId, "failed", "unknown task '" + name + "'").compose(v -> ack(ch, tag));
+      }
+      JsonObject payload = task.defaults().mergeIn(run.payload() == null ? new JsonObject() : run.payload());
+      Task.TaskContext ctx = context(runId, payload);
+      return task.run(ctx).timeout(timeoutMs, TimeUnit.MILLISECONDS).compose(
+          summary -> {
+            metrics.run(task.name(), "completed", Duration.ofNanos(System.nanoTime() - started));
+            return repository.finish(pool, runId, "completed", null).compose(v -> ack(ch, tag));
+          },
+          error -> {
+            String reason = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+            ctx.log("attempt " + run.attempts() + " failed: " + reason);
+            if (run.attempts() >= maxAttempts) {
+              metrics.run(task.name(), "failed", Duration.ofNanos(System.nanoTime() - started));
+              log.warn("run {} of {} failed after {} attempt(s): {}", runId, task.name(), run.attempts(), reason);
+              return repository.finish(pool, runId, "failed", reason).compose(v -> ack(ch, tag));
+            }
+            metrics.run(task.name(), "retried", Duration.ofNanos(System.nanoTime() - started));
+            return repository.retrying(pool, runId, reason)
+                .compose(v -> later(ch, message, retry + 1))
+                .compose(v -> ack(ch, tag));
+          });
+    });
+  }
+
+  private Task.TaskContext context(UUID runId, JsonObject payload) {
+    return new Task.TaskContext() {
+      @Override
+      public Pool pool() {
+        return pool;
+      }
+
+      @Override
+      public JsonObject payload() {
+        return payload;
+      }
+
+      @Override
+      public void log(String line) {
+        repository.log(pool, runId, "info", line).onFailure(e -> log.debug("task log lost: {}", e.getMessage()));
+      }
+    };
+  }
+
+  /** A copy of the message into the delay queue of the given retry, confirmed, to come back after its TTL. */
+  private Future<Void> later(Channel ch, JsonObject message, int retry) {
+    byte[] body = message.copy().put("retry", retry).toBuffer().getBytes();
+    String queue = broker.topology().taskRetryQueue(retry);
+    AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
+        .messageId(message.getString("runId")).build();
+    return on(ch, c -> {
+      c.basicPublish("", queue, true, props, body);
+      c.waitForConfirmsOrDie(10_000);
+      return null;
+    });
+  }
+
+  private Future<Void> ack(Channel ch, long tag) {
+    return on(ch, c -> {
+      c.basicAck(tag, false);
+      return null;
+    });
+  }
+
+  private Future<Void> on(Channel ch, BrokerConnection.ChannelCall<Void> call) {
+    return broker.callOn(ch, call);
+  }
+}

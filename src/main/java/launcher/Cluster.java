@@ -1,0 +1,44 @@
+package launcher;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import config.AppConfig;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.Arrays;
+
+/** Builds the Hazelcast cluster manager from conf/cluster.xml and the ROSTER_CLUSTER_* settings. */
+final class Cluster {
+
+  private Cluster() {
+  }
+
+  static HazelcastClusterManager manager(AppConfig config) {
+    // start from cluster.xml (it keeps the maps Vert.x needs) and apply the configuration
+    Config hz = ConfigUtil.loadConfig();
+    hz.setClusterName(config.clusterName());
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(config.clusterHeartbeatSeconds()));
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(config.clusterMaxNoHeartbeatSeconds()));
+    // a member that left cleanly or was removed is not waited for when partitions move
+    hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+
+    NetworkConfig network = hz.getNetworkConfig();
+    network.setPort(config.clusterPort()).setPortAutoIncrement(false);
+    network.setPublicAddress(config.clusterHost() + ":" + config.clusterPort());
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    if ("kubernetes".equalsIgnoreCase(config.clusterDiscovery())) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", config.clusterKubernetesService());
+    } else {
+      network.getInterfaces().setEnabled(true).addInterface(config.clusterHost());
+      join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.clusterMembers().split(","))
+          .map(String::trim).filter(m -> !m.isEmpty()).toList());
+    }
+    return new HazelcastClusterManager(hz);
+  }
+}

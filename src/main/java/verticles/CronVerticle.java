@@ -1,0 +1,44 @@
+package verticles;
+
+import config.AppConfig;
+import cron.CronMetrics;
+import cron.CronRepository;
+import cron.CronService;
+import cron.LeaderElection;
+import cron.Scheduler;
+import db.Database;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.sqlclient.Pool;
+
+/** Wiring of the scheduler on this node: the built-in jobs, and the leader loop ticking. One per node. */
+public final class CronVerticle extends VerticleBase {
+
+  private final LeaderElection election;
+  private final CronMetrics metrics;
+  private Pool pool;
+  private Scheduler scheduler;
+  private long timer = -1;
+
+  public CronVerticle(LeaderElection election, CronMetrics metrics) {
+    this.election = election;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    AppConfig config = new AppConfig(config());
+    pool = Database.schedulerPool(vertx, config);
+    CronRepository repository = new CronRepository();
+    scheduler = new Scheduler(pool, repository, election, metrics, config.nodeId(), config.leaseSeconds());
+    return new CronService(pool, repository, config.nodeId()).ensureDefaults()
+        .onSuccess(v -> timer = vertx.setPeriodic(config.schedulerTickMs(), t -> scheduler.tick()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return scheduler.resign().eventually(() -> pool.close());
+  }
+}
