@@ -46,7 +46,7 @@ public final class CronHandlers {
 
   private void delete(RoutingContext rc) {
     cron.delete(Requests.caller(rc), Requests.pathId(rc))
-        .onSuccess(v -> rc.response().setStatusCode(204).end())
+        .onSuccess(v -> Responses.noContent(rc))
         .onFailure(rc::fail);
   }
 

@@ -6,6 +6,7 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import schedules.Schedule;
 import schedules.ScheduleService;
 import web.Requests;
+import web.Responses;
 
 /** /v1/schedules: reads the validated request, calls the service, writes the response. */
 public final class ScheduleHandlers {
@@ -37,12 +38,7 @@ public final class ScheduleHandlers {
 
   private void delete(RoutingContext rc) {
     schedules.delete(Requests.caller(rc), Requests.pathId(rc))
-        .onSuccess(ignored -> {
-          // 204 has no body; DELETE takes no Idempotency-Key, so there is nothing for Responses to record
-          if (!rc.response().ended() && !rc.response().closed()) {
-            rc.response().setStatusCode(204).end();
-          }
-        })
+        .onSuccess(ignored -> Responses.noContent(rc))
         .onFailure(rc::fail);
   }
 }

@@ -31,6 +31,13 @@ public final class Responses {
     send(rc, 202, JSON, null, body.toBuffer());
   }
 
+  /** 204 for a DELETE (which takes no Idempotency-Key, so there is nothing to record). */
+  public static void noContent(RoutingContext rc) {
+    if (!rc.response().ended() && !rc.response().closed()) {
+      rc.response().setStatusCode(204).end();
+    }
+  }
+
   public static void problem(RoutingContext rc, int status, JsonObject problem) {
     send(rc, status, PROBLEM_JSON, null, problem.toBuffer());
   }

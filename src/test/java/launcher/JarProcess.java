@@ -103,6 +103,24 @@ final class JarProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** The JVM's pid (with runuser in between, the JVM is a child of the process we started). */
+  long jvmPid() {
+    return process.descendants().filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
+        .findFirst().map(ProcessHandle::pid).orElse(process.pid());
+  }
+
+  /** Sends a signal (KILL, STOP, CONT) to the JVM, as an operator or a crash would. */
+  void signal(String name) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(jvmPid())).inheritIO().start().waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("kill -" + name + " failed");
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Every process it started (the embedded PostgreSQL among them). */
   List<ProcessHandle> descendants() {
     return process.descendants().toList();
