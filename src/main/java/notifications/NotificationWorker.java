@@ -76,21 +76,21 @@ public final class NotificationWorker {
           new DefaultConsumer(ch) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-              context.runOnContext(v -> handle(ch, envelope, props, body));
+              context.runOnContext(v -> handle(ch, channel, envelope, props, body));
             }
           });
     }
     return null;
   }
 
-  private void handle(Channel ch, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+  private void handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
     long tag = envelope.getDeliveryTag();
     NotificationMessage message;
     try {
       message = NotificationMessage.parse(body);
     } catch (IllegalArgumentException e) {
-      log.warn("dead-lettering an unreadable message from {}: {}", envelope.getRoutingKey(), e.getMessage());
-      metrics.poison(envelope.getRoutingKey());
+      log.warn("dead-lettering an unreadable message from the {} queue: {}", queueChannel, e.getMessage());
+      metrics.poison(queueChannel);
       on(ch, c -> {
         c.basicReject(tag, false);
         return null;
