@@ -43,6 +43,8 @@ public final class NotificationWorker {
   private final long sendTimeoutMs;
   private BrokerConnection broker;
   private int inFlight;
+  private final java.util.List<String> consumerTags = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile Channel consuming;
 
   public NotificationWorker(Vertx vertx, Pool pool, NotificationRepository repository,
                             Map<String, NotificationChannel> channels, Templates templates, NotificationMetrics metrics,
@@ -67,30 +69,61 @@ public final class NotificationWorker {
     return inFlight;
   }
 
+  /**
+   * A clean stop (rolling deploy, scale-down): take no new messages, and let the deliveries in flight finish
+   * and be acknowledged (up to the send timeout), so none is left half-sent to be sent again after its lease.
+   */
+  public Future<Void> drain() {
+    Channel ch = consuming;
+    Future<Void> cancelled = ch == null ? Future.succeededFuture() : broker.callOn(ch, c -> {
+      for (String tag : consumerTags) {
+        c.basicCancel(tag);
+      }
+      return null;
+    });
+    return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + sendTimeoutMs + 2000));
+  }
+
+  private Future<Void> waitForIdle(long deadline) {
+    if (inFlight == 0 || System.currentTimeMillis() > deadline) {
+      if (inFlight > 0) {
+        log.warn("stopping with {} delivery(ies) still in flight; they will be retried after their lease", inFlight);
+      }
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+    vertx.setTimer(50, t -> waitForIdle(deadline).onComplete(later));
+    return later.future();
+  }
+
   /** Runs on each (re)connect, on a worker thread: prefetch, confirms for retry publishing, consumers. */
   public Void onConnected(Channel ch) throws IOException {
     ch.basicQos(prefetch);
     ch.confirmSelect();
+    consumerTags.clear();
+    consuming = ch;
     for (String channel : Topology.CHANNELS) {
-      ch.basicConsume(broker.topology().queue(channel), false, "roster-worker-" + channel + "-" + UUID.randomUUID(),
+      String consumerTag = "roster-worker-" + channel + "-" + UUID.randomUUID();
+      consumerTags.add(consumerTag);
+      ch.basicConsume(broker.topology().queue(channel), false, consumerTag,
           new DefaultConsumer(ch) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-              context.runOnContext(v -> handle(ch, envelope, props, body));
+              context.runOnContext(v -> handle(ch, channel, envelope, props, body));
             }
           });
     }
     return null;
   }
 
-  private void handle(Channel ch, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+  private void handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
     long tag = envelope.getDeliveryTag();
     NotificationMessage message;
     try {
       message = NotificationMessage.parse(body);
     } catch (IllegalArgumentException e) {
-      log.warn("dead-lettering an unreadable message from {}: {}", envelope.getRoutingKey(), e.getMessage());
-      metrics.poison(envelope.getRoutingKey());
+      log.warn("dead-lettering an unreadable message from the {} queue: {}", queueChannel, e.getMessage());
+      metrics.poison(queueChannel);
       on(ch, c -> {
         c.basicReject(tag, false);
         return null;
@@ -143,7 +176,19 @@ public final class NotificationWorker {
           }
         })
         .timeout(sendTimeoutMs, TimeUnit.MILLISECONDS)
-        .compose(v -> repository.markSent(pool, message));
+        .compose(v -> markSent(message, 3));
+  }
+
+  /** Sent is sent: recording it is retried, so a database hiccup now does not make us send again. */
+  private Future<Void> markSent(NotificationMessage message, int triesLeft) {
+    return repository.markSent(pool, message).recover(error -> {
+      if (triesLeft <= 1) {
+        return Future.failedFuture(new IllegalStateException("sent, but not recorded: " + error.getMessage()));
+      }
+      io.vertx.core.Promise<Void> retry = io.vertx.core.Promise.promise();
+      vertx.setTimer(500, t -> markSent(message, triesLeft - 1).onComplete(retry));
+      return retry.future();
+    });
   }
 
   private Future<Void> failed(Channel ch, long tag, NotificationMessage message, int attempt, Throwable error) {

@@ -94,6 +94,8 @@ public final class Topology {
     for (String channel : CHANNELS) {
       Map<String, Object> main = queueArguments();
       main.put("x-dead-letter-exchange", deadLetterExchange());
+      // messages come back from the delay queues under the queue's name: dead-letter them under the channel
+      main.put("x-dead-letter-routing-key", channel);
       ch.queueDeclare(queue(channel), true, false, false, main);
       ch.queueBind(queue(channel), exchange(), channel);
 

@@ -32,6 +32,7 @@ public final class NotificationWorkerVerticle extends VerticleBase {
   private Pool pool;
   private BrokerConnection broker;
   private WebClient http;
+  private NotificationWorker worker;
 
   public NotificationWorkerVerticle(BrokerHealth health) {
     this.health = health;
@@ -42,7 +43,7 @@ public final class NotificationWorkerVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     pool = Database.pool(vertx, config, 4);
     http = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setKeepAlive(true));
-    NotificationWorker worker = new NotificationWorker(vertx, pool, new NotificationRepository(), channels(config),
+    worker = new NotificationWorker(vertx, pool, new NotificationRepository(), channels(config),
         new Templates(ZoneId.of(config.notifyTimezone())), new NotificationMetrics(BackendRegistries.getDefaultNow()),
         config.notifyMaxAttempts(), config.amqpPrefetch(), config.sendTimeoutMs());
     broker = new BrokerConnection(vertx, config.amqpUrl(), "roster-worker", OutboxRelayVerticle.topologyOf(config),
@@ -74,7 +75,7 @@ public final class NotificationWorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     health.unregister(broker);
-    return broker.close().eventually(() -> pool.close()).eventually(() -> {
+    return worker.drain().eventually(() -> broker.close()).eventually(() -> pool.close()).eventually(() -> {
       http.close();
       return Future.succeededFuture();
     });
