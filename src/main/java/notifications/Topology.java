@@ -99,10 +99,7 @@ public final class Topology {
       ch.queueDeclare(queue(channel), true, false, false, main);
       ch.queueBind(queue(channel), exchange(), channel);
 
-      Map<String, Object> dlq = queueArguments();
-      // a dead-letter queue's own dead letters would only loop; park them in the same exchange's void
-      dlq.put("x-dead-letter-exchange", exchange() + ".void");
-      ch.queueDeclare(deadLetterQueue(channel), true, false, false, dlq);
+      ch.queueDeclare(deadLetterQueue(channel), true, false, false, endOfLine());
       ch.queueBind(deadLetterQueue(channel), deadLetterExchange(), channel);
 
       declareRetryQueues(ch, queue(channel), retryDelaysMs);
@@ -112,11 +109,23 @@ public final class Topology {
     ch.exchangeDeclare(taskExchange() + ".dlx", BuiltinExchangeType.DIRECT, true);
     Map<String, Object> tasks = queueArguments();
     tasks.put("x-dead-letter-exchange", taskExchange() + ".dlx");
+    tasks.put("x-dead-letter-routing-key", TASK_ROUTING_KEY);
     ch.queueDeclare(taskQueue(), true, false, false, tasks);
     ch.queueBind(taskQueue(), taskExchange(), TASK_ROUTING_KEY);
-    ch.queueDeclare(taskDeadLetterQueue(), true, false, false, queueArguments());
+    ch.queueDeclare(taskDeadLetterQueue(), true, false, false, endOfLine());
     ch.queueBind(taskDeadLetterQueue(), taskExchange() + ".dlx", TASK_ROUTING_KEY);
     declareRetryQueues(ch, taskQueue(), taskRetryDelaysMs);
+  }
+
+  /**
+   * A dead-letter queue is the end of the line: nobody consumes it but ops. It still names a dead-letter
+   * exchange (unbound, so such letters are dropped on purpose), since a quorum queue without one drops
+   * messages past its delivery limit silently and RabbitMQ's defaults should not decide that for us.
+   */
+  private Map<String, Object> endOfLine() {
+    Map<String, Object> args = queueArguments();
+    args.put("x-dead-letter-exchange", namespace + ".discarded");
+    return args;
   }
 
   /** TTL queues that dead-letter back into {@code target} through the default exchange. */

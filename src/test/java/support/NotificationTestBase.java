@@ -71,6 +71,7 @@ public abstract class NotificationTestBase extends ApiTestBase {
     env.put("ROSTER_NOTIFY_MAX_ATTEMPTS", "4");
     env.put("ROSTER_NOTIFY_RELAY_POLL_MS", "1000");
     env.put("ROSTER_NOTIFY_SEND_TIMEOUT_MS", "5000");
+    env.put("ROSTER_SCHEDULER_RETRY_DELAYS_MS", "300,600");
     return env;
   }
 
@@ -157,8 +158,13 @@ public abstract class NotificationTestBase extends ApiTestBase {
             ch.queueDelete(q);
           }
         }
-        ch.exchangeDelete(namespace + ".notifications");
-        ch.exchangeDelete(namespace + ".notifications.dlx");
+        for (String q : List.of(namespace + ".tasks", namespace + ".tasks.dlq", namespace + ".tasks.retry.300",
+            namespace + ".tasks.retry.600")) {
+          ch.queueDelete(q);
+        }
+        for (String x : List.of(".notifications", ".notifications.dlx", ".tasks", ".tasks.dlx")) {
+          ch.exchangeDelete(namespace + x);
+        }
         return null;
       });
     } catch (RuntimeException ignored) {
