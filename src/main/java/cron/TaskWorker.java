@@ -98,11 +98,12 @@ public final class TaskWorker {
           case STARTED -> execute(ch, tag, runId, message, retry);
         })
         .onFailure(e -> {
+          // the database or broker failed us: look again after a delay rather than spinning on a requeue
           log.warn("task run {} not settled: {}", runId, e.getMessage());
-          on(ch, c -> {
+          later(ch, message, Math.max(retry, 1)).compose(v -> ack(ch, tag)).onFailure(again -> on(ch, c -> {
             c.basicNack(tag, false, true);
             return null;
-          });
+          }));
         });
   }
 
@@ -116,7 +117,7 @@ public final class TaskWorker {
       }
       JsonObject payload = task.defaults().mergeIn(run.payload() == null ? new JsonObject() : run.payload());
       Task.TaskContext ctx = context(runId, payload);
-      return task.run(ctx).timeout(timeoutMs, TimeUnit.MILLISECONDS).compose(
+      return runSafely(task, ctx).timeout(timeoutMs, TimeUnit.MILLISECONDS).compose(
           summary -> {
             metrics.run(task.name(), "completed", Duration.ofNanos(System.nanoTime() - started));
             return repository.finish(pool, runId, "completed", null).compose(v -> ack(ch, tag));
@@ -135,6 +136,15 @@ public final class TaskWorker {
                 .compose(v -> ack(ch, tag));
           });
     });
+  }
+
+  /** A task that throws instead of failing its future fails the attempt all the same. */
+  private static Future<String> runSafely(Task task, Task.TaskContext ctx) {
+    try {
+      return task.run(ctx);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private Task.TaskContext context(UUID runId, JsonObject payload) {

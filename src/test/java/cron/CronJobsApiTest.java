@@ -415,6 +415,56 @@ class CronJobsApiTest extends NotificationTestBase {
     assertProblem(trigger(UUID.randomUUID().toString()), 404, "not_found");
   }
 
+  @Test
+  void triggerRefusesABadBodyAndReplaysAnIdempotentRetry() {
+    String id = manualJob().getString("id");
+    assertProblem(api.post("/v1/cron-jobs/trigger", admin.token(), new JsonObject().put("jobId", "not-a-uuid")), 400,
+        "validation_failed");
+    assertProblem(api.post("/v1/cron-jobs/trigger", admin.token(), new JsonObject()), 400, "validation_failed");
+    assertThat(db.count("SELECT count(*) FROM job_runs WHERE job_id = ?::uuid", id)).isZero();
+
+    String key = "trigger-" + UUID.randomUUID();
+    JsonObject body = new JsonObject().put("jobId", id);
+    Api.Res first = api.call("POST", "/v1/cron-jobs/trigger").token(admin.token()).header("Idempotency-Key", key)
+        .json(body).send();
+    assertThat(first.status()).as(first.toString()).isEqualTo(202);
+    Api.Res again = api.call("POST", "/v1/cron-jobs/trigger").token(admin.token()).header("Idempotency-Key", key)
+        .json(body).send();
+    assertThat(again.status()).as(again.toString()).isEqualTo(202);
+    assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(again.json().getString("id")).isEqualTo(first.json().getString("id"));
+    awaitNoActiveRuns(id);
+    assertThat(db.count("SELECT count(*) FROM job_runs WHERE job_id = ?::uuid", id)).as("one run for one key").isEqualTo(1);
+  }
+
+  @Test
+  void deletingAJobWhileItsRunIsInProgressLeavesNothingBehind() throws Exception {
+    String id = createJob("send_event_reminders", "0 3 1 1 *", new JsonObject().put("enabled", false)).getString("id");
+    String runId;
+    // send_event_reminders writes reminders_sent: while this lock is held, its run stays running
+    try (java.sql.Connection lock = db.connect()) {
+      lock.setAutoCommit(false);
+      try (java.sql.Statement st = lock.createStatement()) {
+        st.execute("LOCK TABLE reminders_sent IN SHARE MODE");
+      }
+      Api.Res triggered = trigger(id);
+      assertThat(triggered.status()).as(triggered.toString()).isEqualTo(202);
+      runId = triggered.json().getString("id");
+      awaitRunStatus(id, runId, "running");
+      Api.Res deleted = api.delete("/v1/cron-jobs/" + id, admin.token());
+      assertThat(deleted.status()).as(deleted.toString()).isEqualTo(204);
+      lock.rollback();
+    }
+    assertProblem(api.get("/v1/cron-jobs/" + id + "/runs", admin.token()), 404, "not_found");
+    assertThat(db.count("SELECT count(*) FROM job_runs WHERE id = ?::uuid", runId)).isZero();
+    assertThat(db.count("SELECT count(*) FROM cron_jobs WHERE id = ?::uuid", id)).isZero();
+    // the workers carry on: another job's run completes
+    String other = manualJob().getString("id");
+    Api.Res next = trigger(other);
+    assertThat(next.status()).as(next.toString()).isEqualTo(202);
+    awaitRunStatus(other, next.json().getString("id"), "completed");
+  }
+
   // ---- GET /v1/cron-jobs/{id}/runs
 
   @Test
