@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import db.SqlFile;
 import members.Member;
 import web.ApiError;
 import web.Cursor;
@@ -28,6 +29,9 @@ public final class BookingRepository {
   public static final String BOOKING_CANCELLED = "booking.cancelled";
   public static final String EVENT_CANCELLED = "event.cancelled";
 
+  /** The booking transaction's statements, shared with the benchmark's baseline (see sql/booking.sql). */
+  static final SqlFile BOOKING_SQL = SqlFile.load("sql/booking.sql");
+
   private static final String POSITION = "CASE WHEN b.status = 'waitlisted' THEN (SELECT count(*) FROM bookings w "
       + "WHERE w.event_id = b.event_id AND w.status = 'waitlisted' AND w.seq <= b.seq) END AS waitlist_position";
   private static final String COLUMNS = "b.id, b.event_id, b.member_id, b.status, b.created_at, b.updated_at, " + POSITION;
@@ -39,8 +43,7 @@ public final class BookingRepository {
   }
 
   public Future<Eligibility> eligibility(SqlClient db, UUID eventId, UUID memberId) {
-    return db.preparedQuery("SELECT m.status, EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = $1 "
-            + "AND b.member_id = $2 AND b.status <> 'cancelled') AS booked FROM members m WHERE m.id = $2")
+    return db.preparedQuery(BOOKING_SQL.get("eligibility"))
         .execute(Tuple.of(eventId, memberId))
         .map(rows -> rows.size() == 0 ? null
             : new Eligibility(rows.iterator().next().getString("status"), rows.iterator().next().getBoolean("booked")));
@@ -48,17 +51,14 @@ public final class BookingRepository {
 
   /** Takes a seat if one is left on a bookable event; returns false otherwise. */
   public Future<Boolean> takeSeat(SqlClient db, UUID eventId) {
-    return db.preparedQuery("UPDATE events SET booked_count = booked_count + 1, updated_at = now() "
-            + "WHERE id = $1 AND status = 'scheduled' AND starts_at > now() AND booked_count < capacity")
+    return db.preparedQuery(BOOKING_SQL.get("take_seat"))
         .execute(Tuple.of(eventId))
         .map(rows -> rows.rowCount() == 1);
   }
 
   /** Takes a waitlist place when the seats are gone; returns the place (1-based), or null when full. */
   public Future<Integer> takeWaitlistPlace(SqlClient db, UUID eventId) {
-    return db.preparedQuery("UPDATE events SET waitlist_count = waitlist_count + 1, updated_at = now() "
-            + "WHERE id = $1 AND status = 'scheduled' AND starts_at > now() AND booked_count >= capacity "
-            + "AND waitlist_count < waitlist_capacity RETURNING waitlist_count")
+    return db.preparedQuery(BOOKING_SQL.get("take_waitlist_place"))
         .execute(Tuple.of(eventId))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getInteger("waitlist_count"));
   }
@@ -66,10 +66,7 @@ public final class BookingRepository {
   /** Inserts the booking and its outbox row; a concurrent duplicate is 409 already_booked. */
   public Future<Booking> insert(SqlClient db, UUID eventId, UUID memberId, String status, Integer position) {
     String kind = status.equals("confirmed") ? BOOKING_CONFIRMED : BOOKING_WAITLISTED;
-    return db.preparedQuery("WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3) "
-            + "RETURNING id, event_id, member_id, status, created_at, updated_at), "
-            + "o AS (INSERT INTO outbox (kind, payload) SELECT $4, " + OUTBOX_PAYLOAD + " FROM b) "
-            + "SELECT *, NULL::bigint AS waitlist_position FROM b")
+    return db.preparedQuery(BOOKING_SQL.get("insert_booking"))
         .execute(Tuple.of(eventId, memberId, status, kind))
         .map(rows -> Booking.from(rows.iterator().next()).withPosition(position))
         .recover(error -> {

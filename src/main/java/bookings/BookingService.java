@@ -3,6 +3,7 @@ package bookings;
 import auth.Caller;
 import events.EventRepository;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -24,6 +25,7 @@ public final class BookingService {
   private final BookingRepository bookings;
   private final EventRepository events;
   private final BookingMetrics metrics;
+  private BookingCoalescer coalescer;
 
   public BookingService(Pool pool, BookingRepository bookings, EventRepository events, BookingMetrics metrics) {
     this.pool = pool;
@@ -39,8 +41,20 @@ public final class BookingService {
     } catch (ApiError e) {
       return Future.failedFuture(e);
     }
-    return pool.withTransaction(conn -> book(conn, eventId, memberId))
-        .onComplete(result -> metrics.record(result.succeeded() ? result.result().status() : codeOf(result.cause())));
+    Future<Booking> booked = coalescer != null ? coalescer.book(eventId, memberId) : bookAlone(eventId, memberId);
+    return booked.onComplete(result ->
+        metrics.record(result.succeeded() ? result.result().status() : codeOf(result.cause())));
+  }
+
+  /** Decides bookings that arrive together in one transaction (see {@link BookingCoalescer}). */
+  public BookingService coalescing(Vertx vertx, int maxBatch, long windowMs, int maxConcurrent) {
+    this.coalescer = new BookingCoalescer(vertx, pool, this::bookAlone, maxBatch, windowMs, maxConcurrent);
+    return this;
+  }
+
+  /** One booking, one transaction. */
+  private Future<Booking> bookAlone(UUID eventId, UUID memberId) {
+    return pool.withTransaction(conn -> book(conn, eventId, memberId));
   }
 
   private Future<Booking> book(SqlConnection conn, UUID eventId, UUID memberId) {

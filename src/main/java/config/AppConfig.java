@@ -40,6 +40,11 @@ public final class AppConfig {
     return section("oidc").getJsonArray("devJwks");
   }
 
+  public boolean coalesceBookings() { return bool("bookings", "coalesce", true); }
+  public int bookingBatchMax() { return integer("bookings", "batchMax", 64); }
+  public int bookingBatchWindowMs() { return integer("bookings", "batchWindowMs", 0); }
+  public int bookingBatchConcurrency() { return integer("bookings", "batchConcurrency", 4); }
+
   public int idempotencyTtlHours() { return integer("idempotency", "ttlHours", 24); }
 
   public int httpInstances() { return instances("http", 2); }

@@ -8,6 +8,7 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlClient;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,6 +66,19 @@ public final class Database {
         .setConnectionTimeout(config.pgWaitTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
     NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.pgConnectTimeoutMs());
     return PgBuilder.pool().with(pool).with(transport).connectingTo(options).using(vertx).build();
+  }
+
+  /**
+   * A pipelined client for single-statement reads (event pages, one event, member links): queries sent on a
+   * Pool are not pipelined, these are, so a few connections carry many concurrent reads.
+   */
+  public static SqlClient readClient(Vertx vertx, AppConfig config) {
+    PoolOptions pool = new PoolOptions().setName("roster-pg-reads-" + POOLS.incrementAndGet())
+        .setMaxSize(Math.max(1, Math.min(4, config.pgPoolSize())))
+        .setMaxWaitQueueSize(config.pgMaxWaitQueue())
+        .setConnectionTimeout(config.pgWaitTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+    NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.pgConnectTimeoutMs());
+    return PgBuilder.client().with(pool).with(transport).connectingTo(connectOptions(config)).using(vertx).build();
   }
 
   /** The same database as a JDBC URL, for Flyway at start-up. */

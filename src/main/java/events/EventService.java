@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import web.ApiError;
 import web.Cursor;
 import web.Json;
@@ -18,11 +19,18 @@ import java.util.UUID;
 public final class EventService {
 
   private final Pool pool;
+  private final SqlClient reads;
   private final EventRepository events;
   private final BookingRepository bookings;
 
   public EventService(Pool pool, EventRepository events, BookingRepository bookings) {
+    this(pool, pool, events, bookings);
+  }
+
+  /** @param reads a pipelined client for the single-statement reads of browsing (see Database.readClient) */
+  public EventService(Pool pool, SqlClient reads, EventRepository events, BookingRepository bookings) {
     this.pool = pool;
+    this.reads = reads;
     this.events = events;
     this.bookings = bookings;
   }
@@ -40,12 +48,12 @@ public final class EventService {
   }
 
   public Future<Event> get(UUID id) {
-    return events.findById(pool, id).map(EventService::found);
+    return events.findById(reads, id).map(EventService::found);
   }
 
   public Future<JsonObject> list(OffsetDateTime from, OffsetDateTime to, UUID trainerId, String status, Cursor after,
                                  int limit) {
-    return events.list(pool, from, to, trainerId, status, after, limit + 1)
+    return events.list(reads, from, to, trainerId, status, after, limit + 1)
         .map(rows -> Page.of(rows, limit, Event::toJson, Event::startsAt, Event::id));
   }
 

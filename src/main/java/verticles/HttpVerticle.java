@@ -55,6 +55,7 @@ public final class HttpVerticle extends VerticleBase {
   private final String contractYaml;
   private final BrokerHealth brokerHealth;
   private Pool pool;
+  private io.vertx.sqlclient.SqlClient reads;
   private HttpServer server;
 
   public HttpVerticle(JwksCache keys, String contractYaml, BrokerHealth brokerHealth) {
@@ -67,6 +68,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
     pool = db.Database.pool(vertx, config);
+    reads = db.Database.readClient(vertx, config);
 
     MemberRepository memberRepository = new MemberRepository();
     EventRepository eventRepository = new EventRepository();
@@ -82,9 +84,13 @@ public final class HttpVerticle extends VerticleBase {
       // Authentication runs before the contract router (so a missing token is 401 before any 400).
       builder.getRoutes().forEach(route -> route.setDoSecurity(false));
       new MemberHandlers(new MemberService(pool, memberRepository)).register(builder, idempotency);
-      new EventHandlers(new EventService(pool, eventRepository, bookingRepository)).register(builder, idempotency);
-      new BookingHandlers(new BookingService(pool, bookingRepository, eventRepository, metrics))
-          .register(builder, idempotency);
+      new EventHandlers(new EventService(pool, reads, eventRepository, bookingRepository)).register(builder, idempotency);
+      BookingService bookingService = new BookingService(pool, bookingRepository, eventRepository, metrics);
+      if (config.coalesceBookings()) {
+        bookingService.coalescing(vertx, config.bookingBatchMax(), config.bookingBatchWindowMs(),
+            config.bookingBatchConcurrency());
+      }
+      new BookingHandlers(bookingService).register(builder, idempotency);
       new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
       new ScheduleHandlers(new ScheduleService(pool, new ScheduleRepository())).register(builder, idempotency);
       new CronHandlers(new CronService(pool, new CronRepository(), config.nodeId())).register(builder, idempotency);
@@ -98,7 +104,7 @@ public final class HttpVerticle extends VerticleBase {
       root.route()
           .handler(ApiOnly.of(new JsonContentType()))
           .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())))
-          .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(pool, memberRepository))));
+          .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository))));
       root.route().subRouter(api);
       root.route().failureHandler(problems);
       root.errorHandler(404, problems);
@@ -122,7 +128,8 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+    return closed.eventually(() -> pool == null ? Future.succeededFuture() : pool.close())
+        .eventually(() -> reads == null ? Future.succeededFuture() : reads.close());
   }
 
 }

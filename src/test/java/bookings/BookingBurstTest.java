@@ -161,7 +161,7 @@ class BookingBurstTest extends ApiTestBase {
     }
     Map<String, Integer> newcomerOutcomes = outcomes(booked);
     // every freed seat goes to the waitlist in the same transaction, so a newcomer never gets a seat
-    assertThat(newcomerOutcomes).as("newcomers' outcomes").containsOnlyKeys("201 waitlisted", "409 event_full");
+    assertThat(newcomerOutcomes.keySet()).as("newcomers' outcomes").isSubsetOf("201 waitlisted", "409 event_full");
     int newlyWaitlisted = newcomerOutcomes.getOrDefault("201 waitlisted", 0);
 
     // invariants: counters equal rows, within capacity, one active booking per member

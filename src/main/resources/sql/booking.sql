@@ -1,0 +1,70 @@
+-- The booking transaction, in one place. BookingRepository and BookingBatch run these statements, and
+-- bench/run.sh turns the single-booking ones into the pgbench baseline script, so the baseline is the very
+-- transaction the service runs. Each statement: "-- name:" then "-- params:" (the names of $1, $2, ...).
+
+-- One booking (the per-request path): eligibility, then a seat, else a waitlist place, then the rows.
+
+-- name: eligibility
+-- params: event, member
+SELECT m.status,
+       EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = $1 AND b.member_id = $2 AND b.status <> 'cancelled') AS booked
+FROM members m WHERE m.id = $2;
+
+-- name: take_seat
+-- params: event
+UPDATE events SET booked_count = booked_count + 1, updated_at = now()
+WHERE id = $1 AND status = 'scheduled' AND starts_at > now() AND booked_count < capacity;
+
+-- name: take_waitlist_place
+-- params: event
+UPDATE events SET waitlist_count = waitlist_count + 1, updated_at = now()
+WHERE id = $1 AND status = 'scheduled' AND starts_at > now() AND booked_count >= capacity
+  AND waitlist_count < waitlist_capacity
+RETURNING waitlist_count;
+
+-- name: insert_booking
+-- params: event, member, status, kind
+WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3)
+           RETURNING id, event_id, member_id, status, created_at, updated_at),
+     o AS (INSERT INTO outbox (kind, payload)
+           SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
+           FROM b)
+SELECT *, NULL::bigint AS waitlist_position FROM b;
+
+-- Many bookings in one transaction (the coalescer): lock the events in id order (no deadlocks between batches),
+-- look at every requester at once, decide in arrival order, then write counts and rows in two statements.
+
+-- name: lock_events
+-- params: events
+SELECT id, capacity, booked_count, waitlist_capacity, waitlist_count,
+       (status = 'scheduled' AND starts_at > now()) AS bookable
+FROM events WHERE id = ANY($1) ORDER BY id FOR UPDATE;
+
+-- name: batch_eligibility
+-- params: events, members
+SELECT r.i, m.status,
+       EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = r.event_id AND b.member_id = r.member_id
+               AND b.status <> 'cancelled') AS booked
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS r(event_id, member_id, i)
+LEFT JOIN members m ON m.id = r.member_id
+ORDER BY r.i;
+
+-- name: batch_counts
+-- params: events, booked, waitlisted
+UPDATE events e SET booked_count = e.booked_count + c.booked, waitlist_count = e.waitlist_count + c.waitlisted,
+                    updated_at = now()
+FROM unnest($1::uuid[], $2::int[], $3::int[]) AS c(id, booked, waitlisted)
+WHERE e.id = c.id;
+
+-- name: batch_insert
+-- params: events, members, statuses
+WITH b AS (INSERT INTO bookings (event_id, member_id, status)
+           SELECT r.event_id, r.member_id, r.status
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS r(event_id, member_id, status, i)
+           ORDER BY r.i
+           RETURNING id, event_id, member_id, status, created_at, updated_at),
+     o AS (INSERT INTO outbox (kind, payload)
+           SELECT CASE WHEN status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END,
+                  jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
+           FROM b)
+SELECT *, NULL::bigint AS waitlist_position FROM b;
