@@ -82,14 +82,31 @@ class ConfigLoaderTest {
 
   @Test
   void productionRefusesMissingSettingsAndTheDevelopmentIssuer() throws Exception {
-    assertThatThrownBy(() -> load(null, Map.of()).requireProductionSettings())
+    Map<String, String> apiOnly = Map.of("ROSTER_RELAY_INSTANCES", "0", "ROSTER_WORKER_INSTANCES", "0");
+    assertThatThrownBy(() -> load(null, apiOnly).requireProductionSettings())
         .hasMessageContaining("ROSTER_PG_URL");
-    assertThatThrownBy(() -> load(null, Map.of("ROSTER_PG_URL", "postgresql://a@b/c")).requireProductionSettings())
+    assertThatThrownBy(() -> load(null, with(apiOnly, "ROSTER_PG_URL", "postgresql://a@b/c")).requireProductionSettings())
         .hasMessageContaining("ROSTER_OIDC_ISSUER");
-    assertThatThrownBy(() -> load(null, Map.of("ROSTER_PG_URL", "postgresql://a@b/c",
+    assertThatThrownBy(() -> load(null, with(with(apiOnly, "ROSTER_PG_URL", "postgresql://a@b/c"),
         "ROSTER_OIDC_ISSUER", AppConfig.DEV_ISSUER)).requireProductionSettings())
         .hasMessageContaining("development token issuer");
-    load(null, Map.of("ROSTER_PG_URL", "postgresql://a@b/c", "ROSTER_OIDC_ISSUER", "https://id.example/realms/r"))
+    Map<String, String> complete = with(with(apiOnly, "ROSTER_PG_URL", "postgresql://a@b/c"),
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/r");
+    load(null, complete).requireProductionSettings();
+
+    // the relay and workers need a broker, and workers a mail server
+    Map<String, String> withRoles = with(with(complete, "ROSTER_RELAY_INSTANCES", "1"), "ROSTER_WORKER_INSTANCES", "1");
+    assertThatThrownBy(() -> load(null, withRoles).requireProductionSettings()).hasMessageContaining("ROSTER_AMQP_URL");
+    Map<String, String> withBroker = with(withRoles, "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
+    assertThatThrownBy(() -> load(null, withBroker).requireProductionSettings()).hasMessageContaining("ROSTER_SMTP_HOST");
+    load(null, with(with(withBroker, "ROSTER_SMTP_HOST", "mail.example"), "ROSTER_SMTP_FROM", "roster@example"))
         .requireProductionSettings();
   }
+
+  private static Map<String, String> with(Map<String, String> env, String key, String value) {
+    Map<String, String> copy = new java.util.HashMap<>(env);
+    copy.put(key, value);
+    return copy;
+  }
+
 }

@@ -151,7 +151,7 @@ class WorkerCrashTest extends NotificationTestBase {
 
     // the worker's broker connection goes (both sides): the broker takes the unacknowledged message back
     proxy.cut();
-    eventually(Duration.ofSeconds(10), "the broker requeueing the unacknowledged message", () -> queueDepth("sms") == 1);
+    eventually(Duration.ofSeconds(30), "the broker requeueing the unacknowledged message", () -> queueDepth("sms") == 1);
 
     // the provider answers now: the worker records the delivery sent, but its ack cannot reach the broker
     provider.release();
