@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# The Roster booking benchmark, in one command: see bench/README.md.
+#
+#   bench/run.sh            full run (at most 10 minutes), table saved to bench/results/<date>-<commit>.md
+#   bench/run.sh --quick    a few seconds per scenario: a smoke check (not saved unless --save)
+#
+# Builds the service, starts it in `start` mode against a fresh database on the local PostgreSQL, seeds members
+# and events, mints one token per member (signed by a key served here as the JWKS), runs B1..B4 with wrk and
+# their baselines with pgbench, checks the outcome in the database, stops everything it started, prints a table.
+set -euo pipefail
+
+usage() {
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  cat <<'USAGE'
+Options: --quick, --save (also save a --quick run), --no-save, --no-build (reuse the last build).
+Environment (defaults): BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres),
+  BENCH_PG_PASSWORD (none), BENCH_DB (roster_bench, dropped and created), BENCH_POOL_SIZE (16),
+  BENCH_HTTP_INSTANCES (2), BENCH_JAVA_OPTS (-Xmx1g), BENCH_BUILD_DIR (target/bench), BENCH_MVN_OPTS (none),
+  BENCH_SERVICE_ENV (none: more VAR=value settings for the service, e.g. "ROSTER_BOOKING_COALESCE=false").
+USAGE
+}
+
+QUICK=0 BUILD=1 SAVE=auto
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    --save) SAVE=1 ;;
+    --no-save) SAVE=0 ;;
+    --no-build) BUILD=0 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option $arg" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ "$SAVE" = auto ] && SAVE=$((1 - QUICK))
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BENCH="$ROOT/bench"
+STARTED_AT=$(date +%s)
+
+# Nothing inherited may change the service's configuration: only what this script sets below.
+while read -r var; do unset "$var"; done < <(compgen -e | grep '^ROSTER_' || true)
+
+PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
+PG_PORT=${BENCH_PG_PORT:-5432}
+PG_USER=${BENCH_PG_USER:-postgres}
+DB=${BENCH_DB:-roster_bench}
+POOL_SIZE=${BENCH_POOL_SIZE:-16}
+HTTP_INSTANCES=${BENCH_HTTP_INSTANCES:-2}
+JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx1g}
+BUILD_DIR=${BENCH_BUILD_DIR:-$ROOT/target/bench}
+JAR="$BUILD_DIR/roster-service.jar"
+export PGPASSWORD=${BENCH_PG_PASSWORD:-${PGPASSWORD:-}}
+PG_URL="postgresql://$PG_USER${BENCH_PG_PASSWORD:+:$BENCH_PG_PASSWORD}@$PG_HOST:$PG_PORT/$DB"
+ISSUER="https://issuer.bench.roster.test/realms/bench"
+THREADS=2           # wrk threads and pgbench -j: the machine has 2 cores
+CONNECTIONS=64      # B1, B2, B4 and their baselines
+B3_CONNECTIONS=256
+
+if [ "$QUICK" = 1 ]; then
+  MODE=quick
+  B1_COUNT=2000 B2_COUNT=3000 B3_MEMBERS=1000 B3_SEATS=50 B4_SECONDS=3 WARMUP_SECONDS=3
+  MEMBERS=2048 WARM_MEMBERS=512 SLICE_LIMIT=60
+else
+  MODE=full
+  B1_COUNT=20000 B2_COUNT=25000 B3_MEMBERS=5000 B3_SEATS=100 B4_SECONDS=30 WARMUP_SECONDS=10
+  MEMBERS=20480 WARM_MEMBERS=2048 SLICE_LIMIT=240
+fi
+# The baselines' -t (transactions per client): 64 x this >= the service's request count.
+B1_PER_CLIENT=$(( (B1_COUNT + CONNECTIONS - 1) / CONNECTIONS ))
+B2_PER_CLIENT=$(( (B2_COUNT + CONNECTIONS - 1) / CONNECTIONS ))   # <= 50,000 pairs (1,000 events x 50 seats)
+TOKENS=$((MEMBERS + WARM_MEMBERS))
+SERVICE_ENV=${BENCH_SERVICE_ENV:-}
+
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/roster-bench.XXXXXX")
+mkdir -p "$RUN_DIR/keys" "$RUN_DIR/pgbench"
+: > "$RUN_DIR/checks.txt"
+
+log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# --- cleanup: stop everything this script started --------------------------------------------------------
+SERVICE_PID="" JWKS_PID="" SAMPLER_PID="" MINT_PID=""
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  for pid in "$SAMPLER_PID" "$JWKS_PID" "$MINT_PID"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  if [ -n "$SERVICE_PID" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then
+    kill "$SERVICE_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVICE_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$SERVICE_PID" 2>/dev/null || true
+  fi
+  for pid in "$SAMPLER_PID" "$JWKS_PID" "$MINT_PID" "$SERVICE_PID"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+  [ "$status" = 0 ] || log "logs and intermediate files: $RUN_DIR"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- tools -----------------------------------------------------------------------------------------------
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  log "installing $* (apt-get)"
+  { $sudo apt-get install -y --no-install-recommends "$@" || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "$@"; }; } \
+    > "$RUN_DIR/apt.log" 2>&1 || { tail -20 "$RUN_DIR/apt.log" >&2; die "could not install $*"; }
+}
+for tool in java mvn python3 git; do
+  command -v "$tool" > /dev/null || die "$tool is needed and not installed"
+done
+psql --version > /dev/null 2>&1 || apt_install postgresql-client
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
+"${PSQL[@]}" -d postgres -Atc "SELECT 1" > /dev/null 2>&1 || die "no PostgreSQL at $PG_HOST:$PG_PORT (user $PG_USER)"
+PG_MAJOR=$("${PSQL[@]}" -d postgres -Atc "SELECT current_setting('server_version_num')::int / 10000")
+command -v wrk > /dev/null || apt_install wrk
+if ! pgbench --version > /dev/null 2>&1; then
+  # Debian ships pgbench with the server package up to PostgreSQL 15, with the client package later.
+  apt_install "postgresql-client-$PG_MAJOR"
+  pgbench --version > /dev/null 2>&1 || apt_install "postgresql-$PG_MAJOR"
+fi
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+
+# --- machine and settings (for the report) ---------------------------------------------------------------
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$([ -n "$(git status --porcelain -- . ':!bench' 2>/dev/null)" ] && echo yes || echo no)
+{
+  echo "mode=$MODE"
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit=$COMMIT"
+  echo "branch=$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)"
+  echo "dirty=$DIRTY"
+  echo "cores=$(nproc)"
+  echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "ram=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+  echo "kernel=$(uname -sr)"
+  echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "pg_server=$("${PSQL[@]}" -d postgres -Atc 'SHOW server_version')"
+  echo "pg_settings=$("${PSQL[@]}" -d postgres -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('max_connections', 'shared_buffers', 'synchronous_commit', 'fsync', 'work_mem')")"
+  echo "psql=$(psql --version)"
+  echo "pgbench=$(pgbench --version)"
+  echo "wrk=$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "java=$(java -version 2>&1 | head -1)"
+  echo "pool_size=$POOL_SIZE"
+  echo "http_instances=$HTTP_INSTANCES"
+  echo "java_opts=$JAVA_OPTS"
+  echo "threads=$THREADS"
+  echo "connections=$CONNECTIONS"
+  echo "b3_connections=$B3_CONNECTIONS"
+  echo "b1_count=$B1_COUNT"
+  echo "b1_baseline_count=$((B1_PER_CLIENT * CONNECTIONS))"
+  echo "b2_count=$B2_COUNT"
+  echo "b2_baseline_count=$((B2_PER_CLIENT * CONNECTIONS))"
+  echo "service_env=$SERVICE_ENV"
+  echo "b3_members=$B3_MEMBERS"
+  echo "b3_seats=$B3_SEATS"
+  echo "b4_seconds=$B4_SECONDS"
+  echo "warmup_seconds=$WARMUP_SECONDS"
+  echo "members=$MEMBERS"
+  echo "warm_members=$WARM_MEMBERS"
+} > "$RUN_DIR/meta.txt"
+log "$MODE run, commit $COMMIT, work files in $RUN_DIR"
+# How busy the cores are before we start (1 s sample of /proc/stat): other work on the machine skews the numbers.
+cpu_busy() {
+  local _ u1 n1 s1 i1 w1 q1 r1 t1 u2 n2 s2 i2 w2 q2 r2 t2
+  read -r _ u1 n1 s1 i1 w1 q1 r1 t1 _ < /proc/stat
+  sleep 1
+  read -r _ u2 n2 s2 i2 w2 q2 r2 t2 _ < /proc/stat
+  local all=$(( (u2 + n2 + s2 + i2 + w2 + q2 + r2 + t2) - (u1 + n1 + s1 + i1 + w1 + q1 + r1 + t1) ))
+  local idle=$(( (i2 + w2) - (i1 + w1) ))
+  echo $(( all > 0 ? 100 * (all - idle) / all : 0 ))
+}
+CPU_BUSY=$(cpu_busy)
+echo "cpu_busy_before=$CPU_BUSY" >> "$RUN_DIR/meta.txt"
+log "machine: $(nproc) cores, ${CPU_BUSY}% busy before the run, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$CPU_BUSY" -gt 20 ]; then
+  log "warning: other processes keep the cores ${CPU_BUSY}% busy: expect noisy numbers"
+fi
+
+# --- build (and mint the tokens meanwhile) ---------------------------------------------------------------
+log "minting $TOKENS tokens"
+java "$BENCH/TokenMint.java" "$RUN_DIR/keys" "$TOKENS" "$ISSUER" > "$RUN_DIR/mint.log" 2>&1 &
+MINT_PID=$!
+if [ "$BUILD" = 1 ]; then
+  log "building the service (mvn package into $BUILD_DIR)"
+  # shellcheck disable=SC2086
+  mvn -q -B ${BENCH_MVN_OPTS:-} -DskipTests -DbuildDir="$BUILD_DIR" package > "$RUN_DIR/build.log" 2>&1 \
+    || { tail -30 "$RUN_DIR/build.log" >&2; wait "$MINT_PID" || true; die "the build failed"; }
+fi
+[ -f "$JAR" ] || die "no $JAR (run without --no-build)"
+wait "$MINT_PID" || { cat "$RUN_DIR/mint.log" >&2; die "minting tokens failed"; }
+MINT_PID=""
+TOKEN_FILE="$RUN_DIR/keys/tokens.txt"
+
+# --- JWKS server, database, service ----------------------------------------------------------------------
+JWKS_PORT=$(free_port)
+python3 -m http.server "$JWKS_PORT" --bind 127.0.0.1 --directory "$RUN_DIR/keys" > "$RUN_DIR/jwks.log" 2>&1 &
+JWKS_PID=$!
+
+log "creating a fresh database $DB"
+"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" > /dev/null
+PSQL_DB=("${PSQL[@]}" -d "$DB")
+sql() { "${PSQL_DB[@]}" -Atc "$1"; }
+
+HTTP_PORT=$(free_port)
+URL="http://127.0.0.1:$HTTP_PORT"
+log "starting the service (start mode) on port $HTTP_PORT"
+# shellcheck disable=SC2086
+env ROSTER_PG_URL="$PG_URL" \
+    ROSTER_OIDC_ISSUER="$ISSUER" ROSTER_OIDC_JWKS_URL="http://127.0.0.1:$JWKS_PORT/jwks.json" \
+    ROSTER_HTTP_HOST=127.0.0.1 ROSTER_HTTP_PORT="$HTTP_PORT" ROSTER_HTTP_INSTANCES="$HTTP_INSTANCES" \
+    ROSTER_PG_POOL_SIZE="$POOL_SIZE" \
+    ROSTER_RELAY_INSTANCES=0 ROSTER_WORKER_INSTANCES=0 ROSTER_SCHEDULER_ENABLED=false $SERVICE_ENV \
+    java $JAVA_OPTS -jar "$JAR" start > "$RUN_DIR/service.log" 2>&1 &
+SERVICE_PID=$!
+for _ in $(seq 1 600); do
+  grep -q "Roster API listening on" "$RUN_DIR/service.log" && break
+  kill -0 "$SERVICE_PID" 2>/dev/null || { tail -30 "$RUN_DIR/service.log" >&2; die "the service exited"; }
+  sleep 0.2
+done
+grep -q "Roster API listening on" "$RUN_DIR/service.log" || { tail -30 "$RUN_DIR/service.log" >&2; die "the service did not start within 120 s"; }
+echo "service_startup_s=$(( $(date +%s) - STARTED_AT ))" >> "$RUN_DIR/meta.txt"
+
+# The service's resident memory, sampled 4 times a second (the report takes the peak of each scenario's window).
+python3 -c '
+import sys, time
+pid, out = sys.argv[1], sys.argv[2]
+with open(out, "a") as f:
+    while True:
+        try:
+            with open("/proc/%s/status" % pid) as status:
+                rss = next(line.split()[1] for line in status if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            break
+        f.write("%d %s\n" % (time.time() * 1000, rss))
+        f.flush()
+        time.sleep(0.25)
+' "$SERVICE_PID" "$RUN_DIR/rss.txt" &
+SAMPLER_PID=$!
+
+# --- data ------------------------------------------------------------------------------------------------
+BASE=$(date -u -d "+30 days" +%Y-%m-%dT00:00:00Z)     # seeded event n starts at BASE + n minutes
+BASE_EPOCH=$(date -u -d "$BASE" +%s)
+log "seeding $((MEMBERS + WARM_MEMBERS)) members and $((2000 + 3 + 100)) events"
+"${PSQL_DB[@]}" -v members="$MEMBERS" -v warm="$WARM_MEMBERS" -v base="'$BASE'" -v b3_seats="$B3_SEATS" \
+  -f "$BENCH/seed.sql" > "$RUN_DIR/seed.log" 2>&1 || { cat "$RUN_DIR/seed.log" >&2; die "seeding failed"; }
+python3 "$BENCH/gen_pgbench.py" src/main/resources/sql/booking.sql "$RUN_DIR/pgbench" "$BASE"
+event_id() { printf 'b0000000-0000-4000-8000-%012d' "$1"; }
+
+# --- runners ---------------------------------------------------------------------------------------------
+# Between runs the machine should be idle: a 1 s sample just before each run shows work that is not ours.
+busy_before() {
+  local busy; busy=$(cpu_busy)
+  echo "${1}_busy_before=$busy" >> "$RUN_DIR/meta.txt"
+  [ "$busy" -le 20 ] || log "warning: the cores were ${busy}% busy just before $1 (the service's JIT or GC, or other work on the machine)"
+}
+
+# run_wrk NAME WRK-ARGS...: one wrk run against the service; keeps its output, summary and time window.
+run_wrk() {
+  local name=$1; shift
+  sql "CHECKPOINT" > /dev/null
+  busy_before "$name"
+  local start; start=$(now_ms)
+  wrk --latency --timeout 30s "$@" > "$RUN_DIR/$name.wrk.txt" 2>&1 || { cat "$RUN_DIR/$name.wrk.txt" >&2; die "wrk failed ($name)"; }
+  echo "$start $(now_ms)" > "$RUN_DIR/$name.window"
+  grep '^BENCH_JSON ' "$RUN_DIR/$name.wrk.txt" | cut -d' ' -f2- > "$RUN_DIR/$name.wrk.json" \
+    || { cat "$RUN_DIR/$name.wrk.txt" >&2; die "wrk printed no summary ($name)"; }
+}
+
+# run_pgbench NAME PGBENCH-ARGS...: one baseline run; its exit status is checked with the outcome.
+run_pgbench() {
+  local name=$1; shift
+  sql "CHECKPOINT" > /dev/null
+  busy_before "${name}_baseline"
+  echo "${name}_connections_before=$(sql "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")" >> "$RUN_DIR/meta.txt"
+  local status=0
+  pgbench -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -n -M prepared -c "$CONNECTIONS" -j "$THREADS" "$@" "$DB" \
+    > "$RUN_DIR/$name.pgbench.txt" 2>&1 || status=$?
+  echo "$status" > "$RUN_DIR/$name.pgbench.status"
+  check "$name" "pgbench finished without errors or aborted clients (exit $status)" \
+    "$([ "$status" = 0 ] && ! grep -q 'aborted' "$RUN_DIR/$name.pgbench.txt" && echo ok)"
+}
+
+# check SCENARIO TEXT RESULT: records PASS when RESULT is "ok".
+check() {
+  local verdict=FAIL
+  [ "$3" = ok ] && verdict=PASS
+  printf '%s\t%s\t%s\n' "$1" "$verdict" "$2" >> "$RUN_DIR/checks.txt"
+  log "$verdict $1: $2"
+}
+expect() { # SCENARIO TEXT ACTUAL EXPECTED
+  check "$1" "$2: $3 (expected $4)" "$([ "$3" = "$4" ] && echo ok)"
+}
+# status / code counts from a wrk summary
+wrk_count() { # NAME statuses|codes KEY
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(int(d.get(sys.argv[2], {}).get(sys.argv[3], 0)))' \
+    "$RUN_DIR/$1.wrk.json" "$2" "$3"
+}
+wrk_field() { # NAME EXPRESSION over d
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$RUN_DIR/$1.wrk.json" "$2"
+}
+socket_errors() { wrk_field "$1" 'int(sum(d["errors"][k] for k in ("connect", "read", "write", "timeout")))'; }
+
+# --- warm-up: the JIT and the caches, on events and members no scenario uses -------------------------------
+log "warm-up: ${WARMUP_SECONDS}s of bookings on the warm-up events, then $((WARMUP_SECONDS / 2))s of browsing"
+run_wrk warmup -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$BENCH/book_random.lua" "$URL" \
+  -- "$TOKEN_FILE" "$((MEMBERS + 1))" "$((MEMBERS + WARM_MEMBERS))" 4001 4100
+run_wrk warmup_browse -t"$THREADS" -c"$CONNECTIONS" -d"$((WARMUP_SECONDS / 2))s" -s "$BENCH/browse.lua" "$URL" \
+  -- "$TOKEN_FILE" "$MEMBERS" 4001 4100 "$BASE_EPOCH"
+
+# --- B1 hot event ----------------------------------------------------------------------------------------
+log "B1 hot event: $B1_COUNT members book one event once each, $CONNECTIONS connections"
+: > "$RUN_DIR/b1.done"
+run_wrk b1 -t"$THREADS" -c"$CONNECTIONS" -d"${SLICE_LIMIT}s" -s "$BENCH/book_slice.lua" "$URL" \
+  -- "$TOKEN_FILE" 3001 1 "$B1_COUNT" "$THREADS" "$RUN_DIR/b1.done"
+log "B1 baseline: pgbench, the same transaction on a copy of the event, $((B1_PER_CLIENT * CONNECTIONS)) bookings"
+run_pgbench b1 -t "$B1_PER_CLIENT" -D event="$(event_id 3002)" -D status=confirmed -D kind=booking.confirmed \
+  -f "$RUN_DIR/pgbench/b1_book.sql"
+expect b1 "201 responses" "$(wrk_count b1 statuses 201)" "$B1_COUNT"
+expect b1 "responses in all" "$(wrk_field b1 'int(d["responses"])')" "$B1_COUNT"
+expect b1 "socket errors" "$(socket_errors b1)" 0
+expect b1 "confirmed bookings of the event" \
+  "$(sql "SELECT count(*) FROM bookings WHERE event_id = '$(event_id 3001)' AND status = 'confirmed'")" "$B1_COUNT"
+expect b1 "booked_count of the event" "$(sql "SELECT booked_count FROM events WHERE id = '$(event_id 3001)'")" "$B1_COUNT"
+expect b1 "baseline: booked_count of its copy" \
+  "$(sql "SELECT booked_count || '/' || (SELECT count(*) FROM bookings WHERE event_id = e.id) FROM events e WHERE id = '$(event_id 3002)'")" \
+  "$((B1_PER_CLIENT * CONNECTIONS))/$((B1_PER_CLIENT * CONNECTIONS))"
+
+# --- B2 spread -------------------------------------------------------------------------------------------
+log "B2 spread: $B2_COUNT bookings of random (member, event) pairs over 1,000 events x 50 seats, $CONNECTIONS connections"
+: > "$RUN_DIR/b2.done"
+run_wrk b2 -t"$THREADS" -c"$CONNECTIONS" -d"${SLICE_LIMIT}s" -s "$BENCH/book_random.lua" "$URL" \
+  -- "$TOKEN_FILE" 1 "$MEMBERS" 1 1000 "$B2_COUNT" "$THREADS" "$RUN_DIR/b2.done"
+log "B2 baseline: pgbench, the same transaction, $((B2_PER_CLIENT * CONNECTIONS)) random pairs on the baseline's 1,000 events"
+run_pgbench b2 -t "$B2_PER_CLIENT" -D status=confirmed -D kind=booking.confirmed -f "$RUN_DIR/pgbench/b2_book.sql"
+B2_RANGE="BETWEEN '$(event_id 1)' AND '$(event_id 1000)'"
+expect b2 "responses in all" "$(wrk_field b2 'int(d["responses"])')" "$B2_COUNT"
+expect b2 "events whose booked_count differs from their confirmed bookings or exceeds 50" "$(sql "
+  SELECT count(*) FROM events e WHERE id $B2_RANGE AND (e.booked_count > 50 OR e.booked_count <>
+    (SELECT count(*) FROM bookings b WHERE b.event_id = e.id AND b.status = 'confirmed'))")" 0
+expect b2 "confirmed bookings in the database = 201 responses" \
+  "$(sql "SELECT count(*) FROM bookings WHERE status = 'confirmed' AND event_id $B2_RANGE")" "$(wrk_count b2 statuses 201)"
+expect b2 "responses other than 201, 409 event_full, 409 already_booked" \
+  "$(wrk_field b2 'int(d["responses"]) - int(d["statuses"].get("201", 0)) - int(d["codes"].get("event_full", 0)) - int(d["codes"].get("already_booked", 0))')" 0
+expect b2 "socket errors" "$(socket_errors b2)" 0
+expect b2 "baseline: bookings on its events, events over 50" "$(sql "
+  SELECT count(*) || ', ' || (SELECT count(*) FROM events WHERE id BETWEEN '$(event_id 1001)' AND '$(event_id 2000)' AND booked_count > 50)
+  FROM bookings WHERE event_id BETWEEN '$(event_id 1001)' AND '$(event_id 2000)'")" "$((B2_PER_CLIENT * CONNECTIONS)), 0"
+
+# --- B3 sell-out burst -----------------------------------------------------------------------------------
+log "B3 sell-out: $B3_MEMBERS members at once for $B3_SEATS seats, $B3_CONNECTIONS connections"
+: > "$RUN_DIR/b3.done"
+run_wrk b3 -t"$THREADS" -c"$B3_CONNECTIONS" -d"${SLICE_LIMIT}s" -s "$BENCH/book_slice.lua" "$URL" \
+  -- "$TOKEN_FILE" 3003 1 "$B3_MEMBERS" "$THREADS" "$RUN_DIR/b3.done"
+expect b3 "201 confirmed" "$(wrk_count b3 statuses 201)" "$B3_SEATS"
+expect b3 "409 event_full" "$(wrk_count b3 codes event_full)" "$((B3_MEMBERS - B3_SEATS))"
+expect b3 "other responses" "$(wrk_field b3 'int(d["responses"]) - int(d["statuses"].get("201", 0)) - int(d["codes"].get("event_full", 0))')" 0
+expect b3 "socket errors" "$(socket_errors b3)" 0
+expect b3 "confirmed / waitlisted bookings, booked_count in the database" "$(sql "
+  SELECT count(*) FILTER (WHERE status = 'confirmed') || ' / ' || count(*) FILTER (WHERE status = 'waitlisted') || ' / '
+         || (SELECT booked_count FROM events WHERE id = '$(event_id 3003)')
+  FROM bookings WHERE event_id = '$(event_id 3003)'")" "$B3_SEATS / 0 / $B3_SEATS"
+
+# --- B4 browse -------------------------------------------------------------------------------------------
+log "B4 browse: ${B4_SECONDS}s of GET /v1/events/{id} and GET /v1/events?from=..&limit=20, $CONNECTIONS connections"
+run_wrk b4 -t"$THREADS" -c"$CONNECTIONS" -d"${B4_SECONDS}s" -s "$BENCH/browse.lua" "$URL" \
+  -- "$TOKEN_FILE" "$MEMBERS" 1 1000 "$BASE_EPOCH"
+log "B4 baseline: pgbench, the same SELECTs, ${B4_SECONDS}s"
+run_pgbench b4 -T "$B4_SECONDS" -f "$RUN_DIR/pgbench/b4_get.sql@1" -f "$RUN_DIR/pgbench/b4_list.sql@1"
+expect b4 "responses other than 200" "$(wrk_field b4 'int(d["responses"]) - int(d["statuses"].get("200", 0))')" 0
+expect b4 "socket errors" "$(socket_errors b4)" 0
+
+# --- stop, report ----------------------------------------------------------------------------------------
+echo "service_vmhwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$SERVICE_PID/status")" >> "$RUN_DIR/meta.txt"
+echo "outbox_rows=$(sql "SELECT count(*) FROM outbox")" >> "$RUN_DIR/meta.txt"
+kill "$SAMPLER_PID" 2>/dev/null || true
+wait "$SAMPLER_PID" 2>/dev/null || true
+SAMPLER_PID=""
+kill "$SERVICE_PID"
+for _ in $(seq 1 100); do kill -0 "$SERVICE_PID" 2>/dev/null || break; sleep 0.2; done
+kill -0 "$SERVICE_PID" 2>/dev/null && kill -9 "$SERVICE_PID"
+wait "$SERVICE_PID" 2>/dev/null || true
+SERVICE_PID=""
+kill "$JWKS_PID"; wait "$JWKS_PID" 2>/dev/null || true; JWKS_PID=""
+echo "elapsed_s=$(( $(date +%s) - STARTED_AT ))" >> "$RUN_DIR/meta.txt"
+
+python3 "$BENCH/report.py" "$RUN_DIR" > "$RUN_DIR/report.md"
+cat "$RUN_DIR/report.md"
+if [ "$SAVE" = 1 ]; then
+  mkdir -p "$BENCH/results"
+  out="$BENCH/results/$(date -u +%Y-%m-%d)-$COMMIT.md"
+  n=2
+  while [ -e "$out" ]; do out="$BENCH/results/$(date -u +%Y-%m-%d)-$COMMIT-$n.md"; n=$((n + 1)); done
+  cp "$RUN_DIR/report.md" "$out"
+  log "saved to ${out#"$ROOT"/}"
+fi
+if grep -q "	FAIL	" "$RUN_DIR/checks.txt"; then
+  log "some checks FAILED (work files in $RUN_DIR)"
+  exit 1
+fi
+rm -f "$TOKEN_FILE"   # 20,000+ bearer tokens (2 h, this run's key only): not worth keeping
+log "all checks passed in $(( $(date +%s) - STARTED_AT )) s (logs in $RUN_DIR)"
