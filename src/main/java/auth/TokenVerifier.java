@@ -29,8 +29,23 @@ public final class TokenVerifier {
   private static final ApiError KEYS_UNAVAILABLE =
       ApiError.unavailable("The identity provider's keys cannot be loaded; try again shortly.");
 
+  private static final long CACHE_MILLIS = 5 * 60_000;
+  private static final int CACHE_SIZE = 50_000;
+
+  private record Verified(JsonObject claims, long validUntilMs) {
+  }
+
+  /** Per verticle (one event loop), least recently used first out. */
+  private final java.util.LinkedHashMap<String, Verified> verified = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<String, Verified> eldest) {
+      return size() > CACHE_SIZE;
+    }
+  };
+
   private final Vertx vertx;
   private final JwksCache keys;
+  private final int leewaySeconds;
   private final JWTOptions options;
   private volatile JWTAuth auth;
   private volatile long authVersion = -1;
@@ -39,6 +54,7 @@ public final class TokenVerifier {
     this.vertx = vertx;
     this.keys = keys;
     this.options = new JWTOptions().setLeeway(leewaySeconds);
+    this.leewaySeconds = leewaySeconds;
     if (issuer != null && !issuer.isBlank()) {
       options.setIssuer(issuer);
     }
@@ -49,6 +65,34 @@ public final class TokenVerifier {
 
   /** @return the verified claims, or a failed future with a 401 {@link ApiError} */
   public Future<JsonObject> verify(String token) {
+    Verified cached = verified.get(token);
+    if (cached != null) {
+      if (System.currentTimeMillis() < cached.validUntilMs()) {
+        return Future.succeededFuture(cached.claims());
+      }
+      verified.remove(token);
+    }
+    return verifyNow(token).onSuccess(claims -> remember(token, claims));
+  }
+
+  /**
+   * Apps send the same token with every request until it expires; checking its signature once is enough.
+   * Kept until it expires (with the leeway), and at most a few minutes, so a key withdrawn from the JWKS
+   * stops being honoured soon. Keyed by the whole token, signature included.
+   */
+  private void remember(String token, JsonObject claims) {
+    long now = System.currentTimeMillis();
+    long until = now + CACHE_MILLIS;
+    Long exp = claims.getLong("exp");
+    if (exp != null) {
+      until = Math.min(until, (exp + leewaySeconds) * 1000);
+    }
+    if (until > now) {
+      verified.put(token, new Verified(claims, until));
+    }
+  }
+
+  private Future<JsonObject> verifyNow(String token) {
     String algorithm;
     try {
       algorithm = algorithmOf(token);

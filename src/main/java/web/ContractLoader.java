@@ -21,7 +21,8 @@ public final class ContractLoader {
   private ContractLoader() {}
 
   public static Future<OpenAPIContract> load(Vertx vertx, String path) {
-    return Utils.readYamlOrJson(vertx, path).compose(spec -> OpenAPIContract.from(vertx, adapt(spec)));
+    return Utils.readYamlOrJson(vertx, path).compose(spec -> OpenAPIContract.from(vertx, adapt(spec)))
+        .map(CachingContract::new);
   }
 
   static JsonObject adapt(JsonObject spec) {
