@@ -54,16 +54,18 @@ final class BookingBatch {
 
   static Future<List<Outcome>> decide(SqlConnection tx, List<Request> requests) {
     UUID[] eventIds = requests.stream().map(Request::eventId).distinct().sorted().toArray(UUID[]::new);
-    return tx.preparedQuery(BookingRepository.BOOKING_SQL.get("lock_events"))
-        .execute(Tuple.tuple().addArrayOfUUID(eventIds))
-        .compose(locked -> {
-          Map<UUID, EventState> events = new HashMap<>();
-          locked.forEach(r -> events.put(r.getUUID("id"), new EventState(r)));
-          return tx.preparedQuery(BookingRepository.BOOKING_SQL.get("batch_eligibility"))
-              .execute(Tuple.tuple().addArrayOfUUID(requests.stream().map(Request::eventId).toArray(UUID[]::new))
-                  .addArrayOfUUID(requests.stream().map(Request::memberId).toArray(UUID[]::new)))
-              .compose(eligibility -> write(tx, requests, events, eligibility));
-        });
+    // Sent together on the connection (pipelined): PostgreSQL runs them in order, so the requesters are read
+    // after the events are locked, and the lock is held one round trip less.
+    Future<io.vertx.sqlclient.RowSet<Row>> locked = tx.preparedQuery(BookingRepository.BOOKING_SQL.get("lock_events"))
+        .execute(Tuple.tuple().addArrayOfUUID(eventIds));
+    Future<io.vertx.sqlclient.RowSet<Row>> eligibility = tx.preparedQuery(BookingRepository.BOOKING_SQL.get("batch_eligibility"))
+        .execute(Tuple.tuple().addArrayOfUUID(requests.stream().map(Request::eventId).toArray(UUID[]::new))
+            .addArrayOfUUID(requests.stream().map(Request::memberId).toArray(UUID[]::new)));
+    return Future.all(locked, eligibility).compose(both -> {
+      Map<UUID, EventState> events = new HashMap<>();
+      locked.result().forEach(r -> events.put(r.getUUID("id"), new EventState(r)));
+      return write(tx, requests, events, eligibility.result());
+    });
   }
 
   private static Future<List<Outcome>> write(SqlConnection tx, List<Request> requests, Map<UUID, EventState> events,
@@ -113,7 +115,10 @@ final class BookingBatch {
     if (granted.isEmpty()) {
       return Future.succeededFuture(List.of(outcomes));
     }
-    return counts(tx, events).compose(v -> insert(tx, requests, statuses, granted)).map(inserted -> {
+    // the two writes are independent: pipelined too
+    Future<Void> counted = counts(tx, events);
+    Future<Map<String, Booking>> written = insert(tx, requests, statuses, granted);
+    return Future.all(counted, written).map(done -> written.result()).map(inserted -> {
       for (int i : granted) {
         Booking booking = inserted.get(requests.get(i).eventId() + "/" + requests.get(i).memberId());
         outcomes[i] = new Outcome(booking.withPosition(positions[i]), null);

@@ -33,6 +33,7 @@ public final class BookingCoalescer {
   private final int maxBatch;
   private final long windowMs;
   private final int maxConcurrent;
+  private final BookingMetrics metrics;
   private List<Pending> pending = new ArrayList<>();
   private int running;
   private long timer = -1;
@@ -42,7 +43,8 @@ public final class BookingCoalescer {
    * @param windowMs 0: leave as soon as a slot is free; more: wait up to this long for batch-mates
    */
   public BookingCoalescer(Vertx vertx, Pool pool, BiFunction<UUID, UUID, Future<Booking>> alone, int maxBatch,
-                          long windowMs, int maxConcurrent) {
+                          long windowMs, int maxConcurrent, BookingMetrics metrics) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.pool = pool;
     this.alone = alone;
@@ -95,7 +97,9 @@ public final class BookingCoalescer {
 
   private Future<Void> decide(List<Pending> batch) {
     List<BookingBatch.Request> requests = batch.stream().map(Pending::request).toList();
+    long started = System.nanoTime();
     return pool.withTransaction(tx -> BookingBatch.decide(tx, requests))
+        .onComplete(done -> metrics.batch(batch.size(), System.nanoTime() - started, done.succeeded()))
         .map(outcomes -> {
           for (int i = 0; i < batch.size(); i++) {
             BookingBatch.Outcome outcome = outcomes.get(i);

@@ -48,7 +48,7 @@ public final class BookingService {
 
   /** Decides bookings that arrive together in one transaction (see {@link BookingCoalescer}). */
   public BookingService coalescing(Vertx vertx, int maxBatch, long windowMs, int maxConcurrent) {
-    this.coalescer = new BookingCoalescer(vertx, pool, this::bookAlone, maxBatch, windowMs, maxConcurrent);
+    this.coalescer = new BookingCoalescer(vertx, pool, this::bookAlone, maxBatch, windowMs, maxConcurrent, metrics);
     return this;
   }
 

@@ -45,7 +45,7 @@ class BookingCoalescerTest extends ApiTestBase {
       return service.book(new auth.Caller("t", "t", java.util.Set.of("admin"), null), ids[0], ids[1].toString());
     };
     coalescer = new BookingCoalescer(app.vertx(), pool, (event, member) -> one.apply(new UUID[] {event, member}),
-        64, 200, 1);
+        64, 200, 1, new BookingMetrics(null));
   }
 
   @org.junit.jupiter.api.BeforeEach
