@@ -79,31 +79,26 @@ public final class TaskWorker {
       runId = UUID.fromString(message.getString("runId"));
     } catch (DecodeException | IllegalArgumentException | NullPointerException | ClassCastException e) {
       log.warn("dead-lettering an unreadable task message: {}", e.getMessage());
-      on(ch, c -> {
-        c.basicReject(tag, false);
-        return null;
-      });
+      broker.deadLetter(ch, tag);
       return;
     }
     int retry = message.getInteger("retry", 0);
     pool.withTransaction(tx -> repository.start(tx, runId, node, timeoutMs))
         .compose(start -> switch (start) {
-          case DONE -> ack(ch, tag);
+          case DONE -> broker.ack(ch, tag);
           case SKIPPED -> {
             metrics.run(message.getString("taskName", "?"), "skipped", null);
-            yield ack(ch, tag);
+            yield broker.ack(ch, tag);
           }
           // running on a live worker: look again later, in case that worker dies
-          case BUSY -> later(ch, message, Math.max(retry, 1)).compose(v -> ack(ch, tag));
+          case BUSY -> later(ch, message, Math.max(retry, 1)).compose(v -> broker.ack(ch, tag));
           case STARTED -> execute(ch, tag, runId, message, retry);
         })
         .onFailure(e -> {
           // the database or broker failed us: look again after a delay rather than spinning on a requeue
           log.warn("task run {} not settled: {}", runId, e.getMessage());
-          later(ch, message, Math.max(retry, 1)).compose(v -> ack(ch, tag)).onFailure(again -> on(ch, c -> {
-            c.basicNack(tag, false, true);
-            return null;
-          }));
+          later(ch, message, Math.max(retry, 1)).compose(v -> broker.ack(ch, tag))
+              .onFailure(again -> broker.requeue(ch, tag));
         });
   }
 
@@ -113,14 +108,14 @@ public final class TaskWorker {
       Task task = run == null ? null : tasks.get(run.taskName());
       if (task == null) {
         String name = run == null ? "?" : run.taskName();
-        return repository.finish(pool, runId, "failed", "unknown task '" + name + "'").compose(v -> ack(ch, tag));
+        return repository.finish(pool, runId, "failed", "unknown task '" + name + "'").compose(v -> broker.ack(ch, tag));
       }
       JsonObject payload = task.defaults().mergeIn(run.payload() == null ? new JsonObject() : run.payload());
       Task.TaskContext ctx = context(runId, payload);
       return runSafely(task, ctx).timeout(timeoutMs, TimeUnit.MILLISECONDS).compose(
           summary -> {
             metrics.run(task.name(), "completed", Duration.ofNanos(System.nanoTime() - started));
-            return repository.finish(pool, runId, "completed", null).compose(v -> ack(ch, tag));
+            return repository.finish(pool, runId, "completed", null).compose(v -> broker.ack(ch, tag));
           },
           error -> {
             String reason = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
@@ -128,12 +123,12 @@ public final class TaskWorker {
             if (run.attempts() >= maxAttempts) {
               metrics.run(task.name(), "failed", Duration.ofNanos(System.nanoTime() - started));
               log.warn("run {} of {} failed after {} attempt(s): {}", runId, task.name(), run.attempts(), reason);
-              return repository.finish(pool, runId, "failed", reason).compose(v -> ack(ch, tag));
+              return repository.finish(pool, runId, "failed", reason).compose(v -> broker.ack(ch, tag));
             }
             metrics.run(task.name(), "retried", Duration.ofNanos(System.nanoTime() - started));
             return repository.retrying(pool, runId, reason)
                 .compose(v -> later(ch, message, retry + 1))
-                .compose(v -> ack(ch, tag));
+                .compose(v -> broker.ack(ch, tag));
           });
     });
   }
@@ -172,21 +167,6 @@ public final class TaskWorker {
     String queue = broker.topology().taskRetryQueue(retry);
     AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
         .messageId(message.getString("runId")).build();
-    return on(ch, c -> {
-      c.basicPublish("", queue, true, props, body);
-      c.waitForConfirmsOrDie(10_000);
-      return null;
-    });
-  }
-
-  private Future<Void> ack(Channel ch, long tag) {
-    return on(ch, c -> {
-      c.basicAck(tag, false);
-      return null;
-    });
-  }
-
-  private Future<Void> on(Channel ch, BrokerConnection.ChannelCall<Void> call) {
-    return broker.callOn(ch, call);
+    return broker.publishConfirmed(ch, queue, props, body);
   }
 }

@@ -79,6 +79,40 @@ public final class BrokerConnection {
     return vertx.executeBlocking(() -> call.call(ch), true);
   }
 
+  /** Acknowledges a delivery on the channel it came on (delivery tags are per channel). */
+  public Future<Void> ack(Channel ch, long tag) {
+    return callOn(ch, c -> {
+      c.basicAck(tag, false);
+      return null;
+    });
+  }
+
+  /** Rejects a delivery without requeueing: the queue's dead-letter exchange takes it. */
+  public Future<Void> deadLetter(Channel ch, long tag) {
+    return callOn(ch, c -> {
+      c.basicReject(tag, false);
+      return null;
+    });
+  }
+
+  /** Gives a delivery back to its queue, to be delivered again. */
+  public Future<Void> requeue(Channel ch, long tag) {
+    return callOn(ch, c -> {
+      c.basicNack(tag, false, true);
+      return null;
+    });
+  }
+
+  /** Publishes to a queue through the default exchange and waits for the broker's confirm. */
+  public Future<Void> publishConfirmed(Channel ch, String queue, com.rabbitmq.client.AMQP.BasicProperties props,
+                                       byte[] body) {
+    return callOn(ch, c -> {
+      c.basicPublish("", queue, true, props, body);
+      c.waitForConfirmsOrDie(10_000);
+      return null;
+    });
+  }
+
   private void connect() {
     if (closing || connecting) {
       return;

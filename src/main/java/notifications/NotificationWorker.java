@@ -124,23 +124,20 @@ public final class NotificationWorker {
     } catch (IllegalArgumentException e) {
       log.warn("dead-lettering an unreadable message from the {} queue: {}", queueChannel, e.getMessage());
       metrics.poison(queueChannel);
-      on(ch, c -> {
-        c.basicReject(tag, false);
-        return null;
-      });
+      broker.deadLetter(ch, tag);
       return;
     }
     int attempt = attemptOf(props);
     inFlight++;
     repository.claim(pool, message, sendTimeoutMs + 10_000)
         .compose(claim -> switch (claim) {
-          case SENT, FAILED -> ack(ch, tag);
+          case SENT, FAILED -> broker.ack(ch, tag);
           // another copy is being sent right now: look again after a delay (its holder may have died)
-          case BUSY -> requeueLater(ch, message, attempt, 0).compose(v -> ack(ch, tag));
+          case BUSY -> requeueLater(ch, message, attempt, 0).compose(v -> broker.ack(ch, tag));
           case CLAIMED -> deliver(message).compose(
               sent -> {
                 metrics.delivered(message.channel());
-                return ack(ch, tag);
+                return broker.ack(ch, tag);
               },
               error -> failed(ch, tag, message, attempt, error));
         })
@@ -150,10 +147,7 @@ public final class NotificationWorker {
             // the database or broker is unavailable: leave the message unacked; it comes back on reconnect
             log.warn("delivery of {} via {} not settled: {}", message.notificationId(), message.channel(),
                 done.cause().getMessage());
-            on(ch, c -> {
-              c.basicNack(tag, false, true);
-              return null;
-            });
+            broker.requeue(ch, tag);
           }
         });
   }
@@ -200,16 +194,13 @@ public final class NotificationWorker {
           attempt, reason);
       return repository.markFailed(pool, message, reason)
           // a permanent failure is settled; exhausted retries go to the dead-letter queue for ops
-          .compose(v -> permanent ? ack(ch, tag) : on(ch, c -> {
-            c.basicReject(tag, false);
-            return null;
-          }));
+          .compose(v -> permanent ? broker.ack(ch, tag) : broker.deadLetter(ch, tag));
     }
     long retryAfter = error instanceof DeliveryException d ? d.retryAfterMs() : 0;
     metrics.retried(message.channel());
     return requeueLater(ch, message, attempt + 1, retryAfter)
         .compose(v -> repository.markRetrying(pool, message, reason))
-        .compose(v -> ack(ch, tag));
+        .compose(v -> broker.ack(ch, tag));
   }
 
   /** Publishes a copy to the delay queue of the given attempt (confirmed), to come back after its TTL. */
@@ -220,23 +211,7 @@ public final class NotificationWorker {
     AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
         .messageId(message.notificationId().toString()).type(message.kind())
         .headers(Map.of(ATTEMPT_HEADER, attempt)).build();
-    return on(ch, c -> {
-      c.basicPublish("", queue, true, props, message.toBuffer().getBytes());
-      c.waitForConfirmsOrDie(10_000);
-      return null;
-    });
-  }
-
-  private Future<Void> ack(Channel ch, long tag) {
-    return on(ch, c -> {
-      c.basicAck(tag, false);
-      return null;
-    });
-  }
-
-  /** Acks and nacks must go to the channel the message came on (delivery tags are per channel). */
-  private Future<Void> on(Channel ch, BrokerConnection.ChannelCall<Void> call) {
-    return broker.callOn(ch, call);
+    return broker.publishConfirmed(ch, queue, props, message.toBuffer().getBytes());
   }
 
   private static int attemptOf(AMQP.BasicProperties props) {
