@@ -4,17 +4,13 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import support.Api;
 import support.ApiTestBase;
+import support.Crowd;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,17 +24,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BookingBurstTest extends ApiTestBase {
 
   /** A member inserted straight into the database, with a token for its subject. */
-  private record Burster(String id, String subject, String token) {
-  }
 
   @Test
   void twoThousandMembersRaceForFiftySeatsAndTwentyWaitlistPlaces() throws Exception {
-    List<Burster> members = insertMembers("burst-a", 2000);
+    List<Crowd> members = Crowd.insert(db, issuer, "burst-a", 2000);
     String eventId = createEvent(50, 20).getString("id");
 
     long started = System.nanoTime();
     List<CompletableFuture<Api.Res>> calls = new ArrayList<>(members.size());
-    for (Burster m : members) {
+    for (Crowd m : members) {
       calls.add(api.call("POST", "/v1/bookings").token(m.token()).json(new JsonObject().put("eventId", eventId))
           .sendAsync());
     }
@@ -96,7 +90,7 @@ class BookingBurstTest extends ApiTestBase {
 
   @Test
   void fiftyDuplicateRequestsOfOneMemberMakeOneBooking() throws Exception {
-    Burster m = insertMembers("burst-dup", 1).get(0);
+    Crowd m = Crowd.insert(db, issuer, "burst-dup", 1).get(0);
     String eventId = createEvent(10, 10).getString("id");
     String body = new JsonObject().put("eventId", eventId).encode();
 
@@ -119,15 +113,15 @@ class BookingBurstTest extends ApiTestBase {
 
   @Test
   void cancellationsRacingNewBookingsPromoteInWaitlistOrder() throws Exception {
-    List<Burster> fill = insertMembers("burst-fill", 200);
-    List<Burster> newcomers = insertMembers("burst-new", 100);
+    List<Crowd> fill = Crowd.insert(db, issuer, "burst-fill", 200);
+    List<Crowd> newcomers = Crowd.insert(db, issuer, "burst-new", 100);
     String eventId = createEvent(100, 100).getString("id");
 
     // fill: 100 confirmed, then 100 waitlisted (sent in two waves so the waitlist is the second hundred)
     Map<String, String> bookingOf = new HashMap<>();
-    for (List<Burster> wave : List.of(fill.subList(0, 100), fill.subList(100, 200))) {
+    for (List<Crowd> wave : List.of(fill.subList(0, 100), fill.subList(100, 200))) {
       List<CompletableFuture<Api.Res>> calls = new ArrayList<>();
-      for (Burster m : wave) {
+      for (Crowd m : wave) {
         calls.add(api.call("POST", "/v1/bookings").token(m.token()).json(new JsonObject().put("eventId", eventId))
             .sendAsync());
       }
@@ -142,13 +136,13 @@ class BookingBurstTest extends ApiTestBase {
         .isEqualTo(100);
     assertInvariants(eventId);
 
-    List<Burster> seated = fill.subList(0, 100);
+    List<Crowd> seated = fill.subList(0, 100);
     List<CompletableFuture<Api.Res>> cancels = new ArrayList<>();
     List<CompletableFuture<Api.Res>> bookings = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
-      Burster s = seated.get(i);
+      Crowd s = seated.get(i);
       cancels.add(api.call("DELETE", "/v1/bookings/" + bookingOf.get(s.id())).token(s.token()).sendAsync());
-      Burster n = newcomers.get(i);
+      Crowd n = newcomers.get(i);
       bookings.add(api.call("POST", "/v1/bookings").token(n.token()).json(new JsonObject().put("eventId", eventId))
           .sendAsync());
     }
@@ -203,41 +197,7 @@ class BookingBurstTest extends ApiTestBase {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Inserts members in one JDBC batch and mints their tokens. */
-  private List<Burster> insertMembers(String prefix, int n) throws SQLException {
-    String run = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    try (Connection c = db.connect()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement st = c.prepareStatement(
-          "INSERT INTO members (email, name, role, subject) VALUES (?, ?, 'member', ?)")) {
-        for (int i = 0; i < n; i++) {
-          String subject = run + "-" + i;
-          st.setString(1, subject + "@example.com");
-          st.setString(2, "Burst member " + i);
-          st.setString(3, subject);
-          st.addBatch();
-        }
-        st.executeBatch();
-      }
-      c.commit();
-      Map<String, String> ids = new HashMap<>();
-      try (PreparedStatement st = c.prepareStatement("SELECT id, subject FROM members WHERE subject LIKE ?")) {
-        st.setString(1, run + "-%");
-        try (ResultSet rs = st.executeQuery()) {
-          while (rs.next()) {
-            ids.put(rs.getString("subject"), rs.getString("id"));
-          }
-        }
-      }
-      assertThat(ids).hasSize(n);
-      List<Burster> members = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        String subject = run + "-" + i;
-        members.add(new Burster(ids.get(subject), subject, issuer.token(subject, "member")));
-      }
-      return members;
-    }
-  }
+
 
   private static List<Api.Res> awaitAll(List<CompletableFuture<Api.Res>> calls, int seconds) throws Exception {
     CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(seconds, TimeUnit.SECONDS);

@@ -1,15 +1,8 @@
 package notifications;
 
 import com.icegreen.greenmail.util.GreenMail;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
 import jakarta.mail.Address;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -17,15 +10,11 @@ import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import support.Api;
+import support.Crowd;
 import support.NotificationTestBase;
-import support.TestDatabase;
-import support.TestIssuer;
+import support.TcpProxy;
 
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,11 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,13 +42,13 @@ class BrokerOutageTest extends NotificationTestBase {
   private static final int WINDOW = 50;
   private static final Duration RECOVERY = Duration.ofSeconds(60);
 
-  private AmqpProxy proxy;
+  private TcpProxy proxy;
 
   @Override
   protected Map<String, String> notificationSettings() {
     Map<String, String> env = super.notificationSettings();
     URI broker = URI.create(AMQP_URL);
-    proxy = new AmqpProxy(broker.getHost(), broker.getPort() == -1 ? 5672 : broker.getPort());
+    proxy = new TcpProxy(broker.getHost(), broker.getPort() == -1 ? 5672 : broker.getPort());
     env.put("ROSTER_AMQP_URL", proxy.url(AMQP_URL));
     return env;
   }
@@ -86,7 +72,7 @@ class BrokerOutageTest extends NotificationTestBase {
     eventually(Duration.ofSeconds(20), "the first confirmation mail", () -> mailsTo(smtp, firstEmail) == 1);
     assertReady(200, "UP");
 
-    List<Crowd> crowd = insertMembers(db, issuer, "outage", OUTAGE_BOOKINGS);
+    List<Crowd> crowd = Crowd.insert(db, issuer, "outage", OUTAGE_BOOKINGS);
     String members = ids(crowd);
     List<String> events = events(10, 60);
 
@@ -109,7 +95,7 @@ class BrokerOutageTest extends NotificationTestBase {
     assertThat(deliveries(members, null)).as("no delivery starts while the broker is away").isZero();
 
     long restored = System.nanoTime();
-    proxy.restore();
+    proxy.forward();
     eventually(RECOVERY, "every booking of the outage mailed",
         () -> mailsTo(smtp, crowd).size() == OUTAGE_BOOKINGS);
     long recoveryMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restored);
@@ -132,7 +118,7 @@ class BrokerOutageTest extends NotificationTestBase {
   void cuttingTheBrokerWhileTheRelayPublishesLosesAndDoublesNothing() throws Exception {
     eventually(Duration.ofSeconds(30), "the broker connections up", () ->
         api.call("GET", "/health/ready").send().status() == 200);
-    List<Crowd> crowd = insertMembers(db, issuer, "midflow", OUTAGE_BOOKINGS);
+    List<Crowd> crowd = Crowd.insert(db, issuer, "midflow", OUTAGE_BOOKINGS);
     String members = ids(crowd);
     List<String> events = events(10, 60);
 
@@ -165,7 +151,7 @@ class BrokerOutageTest extends NotificationTestBase {
         .as("what the relay had not published waits in the outbox").isPositive();
 
     long restored = System.nanoTime();
-    proxy.restore();
+    proxy.forward();
     eventually(RECOVERY, "every booking of the flow mailed", () -> mailsTo(smtp, crowd).size() == crowd.size());
     long recoveryMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restored);
     awaitSettled();
@@ -251,44 +237,7 @@ class BrokerOutageTest extends NotificationTestBase {
   }
 
   /** A member inserted straight into the database (channels: e-mail), with a token for its subject. */
-  record Crowd(String id, String subject, String email, String token) {
-  }
 
-  /** Inserts members in one JDBC batch and mints their tokens. */
-  static List<Crowd> insertMembers(TestDatabase db, TestIssuer issuer, String prefix, int n) throws SQLException {
-    String run = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    try (Connection c = db.connect()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement st = c.prepareStatement(
-          "INSERT INTO members (email, name, role, subject) VALUES (?, ?, 'member', ?)")) {
-        for (int i = 0; i < n; i++) {
-          String subject = run + "-" + i;
-          st.setString(1, subject + "@example.com");
-          st.setString(2, "Crowd member " + i);
-          st.setString(3, subject);
-          st.addBatch();
-        }
-        st.executeBatch();
-      }
-      c.commit();
-      Map<String, String> ids = new HashMap<>();
-      try (PreparedStatement st = c.prepareStatement("SELECT id, subject FROM members WHERE subject LIKE ?")) {
-        st.setString(1, run + "-%");
-        try (ResultSet rs = st.executeQuery()) {
-          while (rs.next()) {
-            ids.put(rs.getString("subject"), rs.getString("id"));
-          }
-        }
-      }
-      assertThat(ids).hasSize(n);
-      List<Crowd> members = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        String subject = run + "-" + i;
-        members.add(new Crowd(ids.get(subject), subject, subject + "@example.com", issuer.token(subject, "member")));
-      }
-      return members;
-    }
-  }
 
   /** Books member i on event i mod events, {@code window} requests in flight at a time; answers in member order. */
   static List<Api.Res> bookAll(Api api, List<Crowd> crowd, List<String> events, int window) throws Exception {
@@ -347,118 +296,5 @@ class BrokerOutageTest extends NotificationTestBase {
     }
   }
 
-  /**
-   * A TCP proxy in front of RabbitMQ. {@link #cut()} stops listening and closes every piped connection, both the
-   * service's side and the broker's side (so the broker requeues what the service had not acknowledged);
-   * {@link #restore()} listens again on the same port.
-   */
-  static final class AmqpProxy implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx();
-    private final NetClient client;
-    private final String targetHost;
-    private final int targetPort;
-    private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger connectionsSeen = new AtomicInteger();
-    private volatile NetServer server;
-    private volatile int port;
-    private volatile boolean up = true;
 
-    AmqpProxy(String targetHost, int targetPort) {
-      this.targetHost = targetHost;
-      this.targetPort = targetPort;
-      this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000));
-      listen(0);
-    }
-
-    /** The given broker URL, pointed at this proxy. */
-    String url(String brokerUrl) {
-      URI broker = URI.create(brokerUrl);
-      String userInfo = broker.getRawUserInfo() == null ? "" : broker.getRawUserInfo() + "@";
-      String path = broker.getRawPath() == null ? "" : broker.getRawPath();
-      return broker.getScheme() + "://" + userInfo + "127.0.0.1:" + port + path;
-    }
-
-    int connectionsSeen() {
-      return connectionsSeen.get();
-    }
-
-    synchronized void cut() {
-      up = false;
-      NetServer s = server;
-      server = null;
-      if (s != null) {
-        await(s.close());
-      }
-      for (NetSocket socket : new ArrayList<>(sockets)) {
-        try {
-          await(socket.close());
-        } catch (RuntimeException ignored) {
-          // already closed
-        }
-      }
-      sockets.clear();
-    }
-
-    synchronized void restore() {
-      up = true;
-      if (server == null) {
-        listen(port);
-      }
-    }
-
-    private void listen(int wanted) {
-      NetServer s = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(wanted)
-          .setReuseAddress(true));
-      s.connectHandler(this::accept);
-      await(s.listen());
-      server = s;
-      port = s.actualPort();
-    }
-
-    private void accept(NetSocket in) {
-      connectionsSeen.incrementAndGet();
-      sockets.add(in);
-      in.closeHandler(v -> sockets.remove(in));
-      if (!up) {
-        in.close();
-        return;
-      }
-      in.pause();
-      client.connect(targetPort, targetHost).onComplete(ar -> {
-        if (ar.failed() || !up) {
-          if (ar.succeeded()) {
-            ar.result().close();
-          }
-          in.close();
-          return;
-        }
-        NetSocket out = ar.result();
-        sockets.add(out);
-        out.closeHandler(v -> {
-          sockets.remove(out);
-          in.close();
-        });
-        in.closeHandler(v -> {
-          sockets.remove(in);
-          out.close();
-        });
-        in.pipeTo(out);
-        out.pipeTo(in);
-      });
-    }
-
-    private static <T> T await(Future<T> future) {
-      try {
-        return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    @Override
-    public void close() {
-      cut();
-      await(vertx.close());
-    }
-  }
 }

@@ -3,6 +3,7 @@ package notifications;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import support.Api;
+import support.Crowd;
 import support.NotificationTestBase;
 
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static notifications.BrokerOutageTest.Crowd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -28,7 +28,7 @@ class NotificationThroughputTest extends NotificationTestBase {
 
   @Test
   void thousandConcurrentBookingsAreEachMailedOnce() throws Exception {
-    List<Crowd> crowd = BrokerOutageTest.insertMembers(db, issuer, "throughput", BOOKINGS);
+    List<Crowd> crowd = Crowd.insert(db, issuer, "throughput", BOOKINGS);
     List<String> events = new ArrayList<>();
     for (int i = 0; i < EVENTS; i++) {
       events.add(createEvent(BOOKINGS / EVENTS, 0).getString("id"));

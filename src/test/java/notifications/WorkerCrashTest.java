@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import support.Api;
 import support.NotificationTestBase;
+import support.TcpProxy;
 import verticles.NotificationWorkerVerticle;
 
 import java.io.IOException;
@@ -67,7 +68,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkerCrashTest extends NotificationTestBase {
 
   private HoldingProvider provider;
-  private BrokerOutageTest.AmqpProxy proxy;
+  private TcpProxy proxy;
   /** Health of the workers this test deploys (the application's own registry is private to MainVerticle). */
   private final BrokerHealth health = new BrokerHealth();
   private JsonObject workerConfig;
@@ -135,7 +136,7 @@ class WorkerCrashTest extends NotificationTestBase {
   @Test
   void anAckLostAfterTheSendWasRecordedDoesNotSendAgain() throws Exception {
     URI broker = URI.create(AMQP_URL);
-    proxy = new BrokerOutageTest.AmqpProxy(broker.getHost(), broker.getPort() == -1 ? 5672 : broker.getPort());
+    proxy = new TcpProxy(broker.getHost(), broker.getPort() == -1 ? 5672 : broker.getPort());
     JsonObject proxied = config().copy();
     proxied.getJsonObject("amqp").put("url", proxy.url(AMQP_URL));
     replaceWorker(proxied);
@@ -159,7 +160,7 @@ class WorkerCrashTest extends NotificationTestBase {
     assertThat(queueDepth("sms")).as("the message still waits in the queue, to be redelivered").isEqualTo(1);
 
     // the connection comes back: the message is redelivered and acknowledged without a second send
-    proxy.restore();
+    proxy.forward();
     eventually(Duration.ofSeconds(30), "the worker reconnected and took the message",
         () -> health.up() && queueDepth("sms") == 0);
     // a later notification through the same worker, as a marker that the redelivered copy was handled before it

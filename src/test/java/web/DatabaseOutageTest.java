@@ -1,14 +1,7 @@
 package web;
 
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,19 +10,15 @@ import org.junit.jupiter.api.TestInstance;
 import support.Api;
 import support.RosterApp;
 import support.TestDatabase;
+import support.TcpProxy;
 import support.TestIssuer;
 
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,7 +40,7 @@ class DatabaseOutageTest {
 
   private TestDatabase db;
   private TestIssuer issuer;
-  private PgProxy proxy;
+  private TcpProxy proxy;
   private RosterApp app;
   private Api api;
   private String adminToken;
@@ -63,7 +52,7 @@ class DatabaseOutageTest {
     db = TestDatabase.create(getClass().getSimpleName());
     issuer = new TestIssuer();
     URI target = URI.create(db.url());
-    proxy = new PgProxy(target.getHost(), target.getPort() == -1 ? 5432 : target.getPort());
+    proxy = new TcpProxy(target.getHost(), target.getPort() == -1 ? 5432 : target.getPort());
     String userInfo = target.getRawUserInfo() == null ? "" : target.getRawUserInfo() + "@";
     String proxied = target.getScheme() + "://" + userInfo + "127.0.0.1:" + proxy.port() + target.getRawPath();
     // migrations run through the proxy too
@@ -217,126 +206,5 @@ class DatabaseOutageTest {
     return res.json().getString("id");
   }
 
-  /**
-   * A TCP proxy on a fixed local port in front of PostgreSQL. {@link #cut()} closes the listening socket and
-   * every piped connection (the port refuses connections); {@link #blackhole()} drops the piped connections
-   * and accepts new ones without ever forwarding them; {@link #forward()} listens again on the same port and
-   * forwards.
-   */
-  static final class PgProxy implements AutoCloseable {
-    private enum Mode { FORWARD, BLACKHOLE, CUT }
 
-    private final Vertx vertx = Vertx.vertx();
-    private final NetClient client;
-    private final String targetHost;
-    private final int targetPort;
-    private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
-    private volatile NetServer server;
-    private volatile int port;
-    private volatile Mode mode = Mode.FORWARD;
-    private final AtomicInteger connectionsSeen = new AtomicInteger();
-
-    PgProxy(String targetHost, int targetPort) {
-      this.targetHost = targetHost;
-      this.targetPort = targetPort;
-      this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000));
-      listen(0);
-    }
-
-    int port() {
-      return port;
-    }
-
-    int connectionsSeen() {
-      return connectionsSeen.get();
-    }
-
-    synchronized void cut() {
-      mode = Mode.CUT;
-      NetServer s = server;
-      server = null;
-      if (s != null) {
-        await(s.close());
-      }
-      dropAll();
-    }
-
-    synchronized void blackhole() {
-      mode = Mode.BLACKHOLE;
-      dropAll();
-      if (server == null) {
-        listen(port);
-      }
-    }
-
-    synchronized void forward() {
-      Mode before = mode;
-      mode = Mode.FORWARD;
-      if (before == Mode.BLACKHOLE) {
-        dropAll(); // the held connections never got an answer: end them, the pool will open new ones
-      }
-      if (server == null) {
-        listen(port);
-      }
-    }
-
-    private void listen(int wanted) {
-      NetServer s = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(wanted)
-          .setReuseAddress(true));
-      s.connectHandler(this::accept);
-      await(s.listen());
-      server = s;
-      port = s.actualPort();
-    }
-
-    private void accept(NetSocket in) {
-      connectionsSeen.incrementAndGet();
-      sockets.add(in);
-      in.closeHandler(v -> sockets.remove(in));
-      if (mode != Mode.FORWARD) {
-        in.handler(ignored -> { }); // swallow the startup message; PostgreSQL "never answers"
-        return;
-      }
-      in.pause();
-      client.connect(targetPort, targetHost).onComplete(ar -> {
-        if (ar.failed() || mode != Mode.FORWARD) {
-          if (ar.succeeded()) {
-            ar.result().close();
-          }
-          in.close();
-          return;
-        }
-        NetSocket out = ar.result();
-        sockets.add(out);
-        out.closeHandler(v -> sockets.remove(out));
-        in.pipeTo(out);
-        out.pipeTo(in);
-      });
-    }
-
-    private void dropAll() {
-      for (NetSocket s : new ArrayList<>(sockets)) {
-        try {
-          await(s.close());
-        } catch (RuntimeException ignored) {
-          // already closed
-        }
-      }
-      sockets.clear();
-    }
-
-    private static <T> T await(Future<T> future) {
-      try {
-        return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    @Override
-    public void close() {
-      cut();
-      await(vertx.close());
-    }
-  }
 }
