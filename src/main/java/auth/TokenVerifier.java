@@ -35,7 +35,10 @@ public final class TokenVerifier {
   private record Verified(JsonObject claims, long validUntilMs) {
   }
 
-  /** Per verticle (one event loop), least recently used first out. */
+  /**
+   * Least recently used first out. Used from this verticle's event loop, and from another one when that
+   * verticle's JWKS refresh completes a verification here: hence the (uncontended) locking.
+   */
   private final java.util.LinkedHashMap<String, Verified> verified = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(java.util.Map.Entry<String, Verified> eldest) {
@@ -65,12 +68,16 @@ public final class TokenVerifier {
 
   /** @return the verified claims, or a failed future with a 401 {@link ApiError} */
   public Future<JsonObject> verify(String token) {
-    Verified cached = verified.get(token);
-    if (cached != null) {
-      if (System.currentTimeMillis() < cached.validUntilMs()) {
-        return Future.succeededFuture(cached.claims());
+    Verified cached;
+    synchronized (verified) {
+      cached = verified.get(token);
+      if (cached != null && System.currentTimeMillis() >= cached.validUntilMs()) {
+        verified.remove(token);
+        cached = null;
       }
-      verified.remove(token);
+    }
+    if (cached != null) {
+      return Future.succeededFuture(cached.claims());
     }
     return verifyNow(token).onSuccess(claims -> remember(token, claims));
   }
@@ -88,7 +95,9 @@ public final class TokenVerifier {
       until = Math.min(until, (exp + leewaySeconds) * 1000);
     }
     if (until > now) {
-      verified.put(token, new Verified(claims, until));
+      synchronized (verified) {
+        verified.put(token, new Verified(claims, until));
+      }
     }
   }
 
