@@ -345,23 +345,6 @@ class NotificationFlowTest extends NotificationTestBase {
     assertThat(message.getJsonObject("notification").getString("body")).contains(title).contains(when);
   }
 
-  private List<MimeMessage> mailsTo(String email) {
-    List<MimeMessage> out = new ArrayList<>();
-    for (MimeMessage m : smtp.getReceivedMessages()) {
-      try {
-        for (var to : m.getAllRecipients()) {
-          if (to.toString().equalsIgnoreCase(email)) {
-            out.add(m);
-            break;
-          }
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
-    return out;
-  }
-
   private List<ProviderRecorder.Request> smsTo(String phone) {
     return sms.requests().stream().filter(r -> phone.equals(form(r.body()).get("To"))).toList();
   }

@@ -2,7 +2,6 @@ package notifications;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.GetResponse;
-import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.Test;
 import support.NotificationTestBase;
 
@@ -99,19 +98,5 @@ class PoisonMessageTest extends NotificationTestBase {
       }
       return bodies;
     });
-  }
-
-  private List<MimeMessage> mailsTo(String email) {
-    List<MimeMessage> out = new ArrayList<>();
-    try {
-      for (MimeMessage m : smtp.getReceivedMessages()) {
-        if (m.getAllRecipients()[0].toString().equalsIgnoreCase(email)) {
-          out.add(m);
-        }
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
   }
 }

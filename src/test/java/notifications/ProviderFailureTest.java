@@ -5,7 +5,6 @@ import com.icegreen.greenmail.util.ServerSetup;
 import com.rabbitmq.client.GetResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import support.Api;
@@ -234,20 +233,6 @@ class ProviderFailureTest extends NotificationTestBase {
       }
     }
     return null;
-  }
-
-  private List<MimeMessage> mailsTo(String email) {
-    List<MimeMessage> out = new ArrayList<>();
-    try {
-      for (MimeMessage m : smtp.getReceivedMessages()) {
-        if (m.getAllRecipients()[0].toString().equalsIgnoreCase(email)) {
-          out.add(m);
-        }
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
   }
 
   /** The channel's queue and its delay queues hold nothing (no copy waits to be sent again). */

@@ -126,7 +126,7 @@ class SchedulesApiTest extends ApiTestBase {
     Api.Res res = api.post("/v1/schedules", admin.token(), body(title).put("validFrom", "2027-05-10")
         .put("validUntil", "2027-05-09"));
     assertProblem(res, 400, "validation_failed");
-    assertThat(fields(res)).containsExactly("validUntil");
+    assertThat(errorFields(res)).containsExactly("validUntil");
     assertThat(db.count("SELECT count(*) FROM schedules WHERE title = ?", title)).isZero();
 
     // a single day is fine
@@ -159,7 +159,7 @@ class SchedulesApiTest extends ApiTestBase {
     for (Object[] c : cases) {
       Api.Res res = api.post("/v1/schedules", admin.token(), c[0]);
       assertProblem(res, 400, "validation_failed");
-      assertThat(fields(res)).as(c[0] + " → " + res).contains((String) c[1]);
+      assertThat(errorFields(res)).as(c[0] + " → " + res).contains((String) c[1]);
     }
     for (String required : List.of("title", "capacity", "timezone", "daysOfWeek", "startTime", "durationMinutes",
         "validFrom")) {
@@ -167,7 +167,7 @@ class SchedulesApiTest extends ApiTestBase {
       b.remove(required);
       Api.Res res = api.post("/v1/schedules", admin.token(), b);
       assertProblem(res, 400, "validation_failed");
-      assertThat(fields(res)).as(required + " → " + res).contains(required);
+      assertThat(errorFields(res)).as(required + " → " + res).contains(required);
     }
     assertThat(db.count("SELECT count(*) FROM schedules WHERE title = ?", title)).isZero();
   }
@@ -177,7 +177,7 @@ class SchedulesApiTest extends ApiTestBase {
     String title = "ghost-" + UUID.randomUUID();
     Api.Res res = api.post("/v1/schedules", admin.token(), body(title).put("trainerId", UUID.randomUUID().toString()));
     assertProblem(res, 400, "validation_failed");
-    assertThat(fields(res)).containsExactly("trainerId");
+    assertThat(errorFields(res)).containsExactly("trainerId");
     assertThat(db.count("SELECT count(*) FROM schedules WHERE title = ?", title)).isZero();
   }
 
@@ -208,7 +208,7 @@ class SchedulesApiTest extends ApiTestBase {
     assertProblem(api.get("/v1/schedules/" + UUID.randomUUID(), admin.token()), 404, "not_found");
     Api.Res bad = api.get("/v1/schedules/not-a-uuid", admin.token());
     assertProblem(bad, 400, "validation_failed");
-    assertThat(fields(bad)).contains("id");
+    assertThat(errorFields(bad)).contains("id");
   }
 
   // ----- list -----------------------------------------------------------------------------------
@@ -330,16 +330,5 @@ class SchedulesApiTest extends ApiTestBase {
     assertThat(s.getString("id")).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     assertThat(s.getString("startTime")).matches("\\d{2}:\\d{2}");
     assertThat(s.getString("validFrom")).matches("\\d{4}-\\d{2}-\\d{2}");
-  }
-
-  private static List<String> fields(Api.Res res) {
-    JsonArray errors = res.json().getJsonArray("errors");
-    assertThat(errors).as("errors[] of " + res).isNotNull().isNotEmpty();
-    List<String> out = new ArrayList<>();
-    errors.forEach(o -> {
-      assertThat(((JsonObject) o).getString("message")).isNotBlank();
-      out.add(((JsonObject) o).getString("field"));
-    });
-    return out;
   }
 }

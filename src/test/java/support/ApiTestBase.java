@@ -92,6 +92,18 @@ public abstract class ApiTestBase {
     return api.post("/v1/bookings", who.token(), new JsonObject().put("eventId", eventId));
   }
 
+  /** The fields a validation problem names, each with a message. */
+  protected static java.util.List<String> errorFields(Api.Res res) {
+    io.vertx.core.json.JsonArray errors = res.json().getJsonArray("errors");
+    assertThat(errors).as("errors[] of " + res).isNotNull().isNotEmpty();
+    java.util.List<String> out = new java.util.ArrayList<>();
+    errors.forEach(o -> {
+      assertThat(((JsonObject) o).getString("message")).isNotBlank();
+      out.add(((JsonObject) o).getString("field"));
+    });
+    return out;
+  }
+
   /** Asserts a problem+json response with the given status and code. */
   protected static void assertProblem(Api.Res res, int status, String code) {
     assertThat(res.status()).as(res.toString()).isEqualTo(status);

@@ -124,6 +124,24 @@ public abstract class NotificationTestBase extends ApiTestBase {
     throw new AssertionError("not within " + timeout + ": " + what);
   }
 
+  /** The e-mails GreenMail received for this address. */
+  protected List<jakarta.mail.internet.MimeMessage> mailsTo(String email) {
+    List<jakarta.mail.internet.MimeMessage> out = new java.util.ArrayList<>();
+    for (jakarta.mail.internet.MimeMessage m : smtp.getReceivedMessages()) {
+      try {
+        for (var to : m.getAllRecipients()) {
+          if (to.toString().equalsIgnoreCase(email)) {
+            out.add(m);
+            break;
+          }
+        }
+      } catch (jakarta.mail.MessagingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out;
+  }
+
   /** Direct access to the broker, for assertions on queues (message counts, dead letters) and for poison. */
   protected <T> T withBroker(BrokerCall<T> call) {
     try {

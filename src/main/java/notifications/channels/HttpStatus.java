@@ -4,10 +4,15 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 
-/** How an HTTP provider's answer maps to a delivery outcome: 2xx sent, 429/5xx retried, other 4xx failed. */
+/** Provider endpoints, and how an HTTP provider's answer maps to a delivery outcome: 2xx sent, 429/5xx retried, other 4xx failed. */
 final class HttpStatus {
 
   private HttpStatus() {
+  }
+
+  /** A provider's base URL (with or without a trailing slash) and an API path. */
+  static String endpoint(String base, String path) {
+    return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
   }
 
   static Future<Void> outcome(String provider, HttpResponse<Buffer> response) {

@@ -15,9 +15,8 @@ public final class PushChannel implements NotificationChannel {
 
   public PushChannel(WebClient client, JsonObject push, long timeoutMs) {
     this.client = client;
-    String base = push.getString("url", "");
-    this.url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
-        + "/v1/projects/" + push.getString("projectId", "") + "/messages:send";
+    this.url = HttpStatus.endpoint(push.getString("url", ""),
+        "/v1/projects/" + push.getString("projectId", "") + "/messages:send");
     this.accessToken = push.getString("accessToken", "");
     this.timeoutMs = timeoutMs;
   }

@@ -19,10 +19,8 @@ public final class SmsChannel implements NotificationChannel {
 
   public SmsChannel(WebClient client, JsonObject sms, long timeoutMs) {
     this.client = client;
-    String base = sms.getString("url", "");
     this.accountSid = sms.getString("accountSid", "");
-    this.url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
-        + "/2010-04-01/Accounts/" + accountSid + "/Messages.json";
+    this.url = HttpStatus.endpoint(sms.getString("url", ""), "/2010-04-01/Accounts/" + accountSid + "/Messages.json");
     this.authToken = sms.getString("authToken", "");
     this.from = sms.getString("from", "");
     this.timeoutMs = timeoutMs;
