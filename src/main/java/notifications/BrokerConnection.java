@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -25,6 +26,8 @@ public final class BrokerConnection {
 
   private static final Logger log = LoggerFactory.getLogger(BrokerConnection.class);
   private static final long MAX_BACKOFF_MS = 15_000;
+  /** How long close() waits for a connect in progress (connect and handshake time out after 5 s each). */
+  private static final long CLOSE_WAIT_MS = 15_000;
 
   private final Vertx vertx;
   private final Context context;
@@ -37,6 +40,8 @@ public final class BrokerConnection {
   private volatile boolean closing;
   private long backoffMs = 500;
   private boolean connecting;
+  /** The connect attempt in progress (or the last one): close() waits for it, so none outlives the owner. */
+  private Future<?> attempt = Future.succeededFuture();
 
   public BrokerConnection(Vertx vertx, String url, String name, Topology topology, ChannelCall<Void> onConnected) {
     this.vertx = vertx;
@@ -118,7 +123,7 @@ public final class BrokerConnection {
       return;
     }
     connecting = true;
-    vertx.executeBlocking(() -> {
+    attempt = vertx.executeBlocking(() -> {
       ConnectionFactory factory = new ConnectionFactory();
       factory.setUri(url);
       if (factory.getVirtualHost().isEmpty()) {
@@ -126,14 +131,21 @@ public final class BrokerConnection {
       }
       factory.setAutomaticRecoveryEnabled(false);
       factory.setConnectionTimeout(5000);
+      factory.setHandshakeTimeout(5000);
       factory.setRequestedHeartbeat(10);
       Connection conn = factory.newConnection(name);
       try {
         Channel ch = conn.createChannel();
         topology.declare(ch);
         onConnected.call(ch);
-        connection = conn;
-        channel = ch;
+        synchronized (this) {
+          if (closing) { // the owner stopped meanwhile (and stopped waiting): nobody would use or close it
+            conn.abort();
+            return null;
+          }
+          connection = conn;
+          channel = ch;
+        }
         conn.addShutdownListener(cause -> lost(conn, cause.getMessage()));
         // a channel-level error (e.g. a nacked confirm) closes only the channel: start afresh
         ch.addShutdownListener(cause -> lost(conn, cause.getMessage()));
@@ -146,7 +158,9 @@ public final class BrokerConnection {
       connecting = false;
       if (result.succeeded()) {
         backoffMs = 500;
-        log.info("{}: connected to the broker", name);
+        if (result.result() != null) {
+          log.info("{}: connected to the broker", name);
+        }
       } else if (!closing) {
         log.warn("{}: cannot reach the broker ({}); retrying in {} ms", name, describe(result.cause()), backoffMs);
         long delay = backoffMs;
@@ -174,19 +188,30 @@ public final class BrokerConnection {
     });
   }
 
+  /**
+   * Closes the connection. A connect attempt still running (its consumers may be starting) is waited for
+   * first: closing before it ends would leave a connection, and consumers, that nobody owns any more.
+   */
   public Future<Void> close() {
     closing = true;
-    Connection conn = connection;
-    if (conn == null) {
-      return Future.succeededFuture();
-    }
-    return vertx.executeBlocking(() -> {
-      try {
-        conn.close(2000);
-      } catch (Exception ignored) {
-        conn.abort();
+    return attempt.timeout(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS).transform(ignored -> {
+      Connection conn;
+      synchronized (this) {
+        conn = connection;
+        connection = null;
+        channel = null;
       }
-      return null;
+      if (conn == null) {
+        return Future.<Void>succeededFuture();
+      }
+      return vertx.<Void>executeBlocking(() -> {
+        try {
+          conn.close(2000);
+        } catch (Exception ignoredClose) {
+          conn.abort();
+        }
+        return null;
+      });
     });
   }
 
