@@ -63,6 +63,9 @@ public final class OutboxRelayVerticle extends VerticleBase {
     }
     PgConnection.connect(vertx, Database.connectOptions(config))
         .compose(conn -> {
+          if (stopping) { // stopped while connecting: nobody would close this connection later
+            return conn.close().mapEmpty();
+          }
           listener = conn;
           conn.notificationHandler(n -> relay.wake());
           conn.closeHandler(v -> {
