@@ -50,7 +50,9 @@ public final class DevEnvironment {
               + "or set ROSTER_PG_URL to a PostgreSQL server");
         }
         log.info("starting embedded PostgreSQL (first start unpacks its binaries, a few seconds)");
-        postgres = EmbeddedPostgres.builder().start();
+        // Stopped by stop(), after the verticles: its own shutdown hook would run beside ours and stop the
+        // database under verticles that still use it (the scheduler hands back its lease on the way out).
+        postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
         result = result.with("pg", "url", "postgresql://postgres:postgres@127.0.0.1:" + postgres.getPort() + "/postgres");
       }
       if (config.amqpUrl().isBlank()) {

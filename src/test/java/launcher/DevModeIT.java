@@ -50,8 +50,9 @@ class DevModeIT {
 
       List<ProcessHandle> children = service.descendants();
       assertThat(service.stop(Duration.ofSeconds(30))).isIn(0, 143);
-      // the embedded PostgreSQL went down with the service
+      // the embedded PostgreSQL went down with the service, after it: nothing failed on the way out
       assertThat(children).allMatch(p -> !p.isAlive());
+      assertThat(service.output()).as("the log of the stop").noneMatch(l -> l.contains(" ERROR "));
     }
   }
 
