@@ -39,7 +39,6 @@ public final class BrokerConnection {
   private volatile Channel channel;
   private volatile boolean closing;
   private long backoffMs = 500;
-  private boolean connecting;
   /** The connect attempt in progress (or the last one): close() waits for it, so none outlives the owner. */
   private Future<?> attempt = Future.succeededFuture();
 
@@ -119,10 +118,9 @@ public final class BrokerConnection {
   }
 
   private void connect() {
-    if (closing || connecting) {
+    if (closing || !attempt.isComplete()) {
       return;
     }
-    connecting = true;
     attempt = vertx.executeBlocking(() -> {
       ConnectionFactory factory = new ConnectionFactory();
       factory.setUri(url);
@@ -155,7 +153,6 @@ public final class BrokerConnection {
         throw e;
       }
     }, false).onComplete(result -> {
-      connecting = false;
       if (result.succeeded()) {
         backoffMs = 500;
         if (result.result() != null) {

@@ -1,8 +1,5 @@
 package notifications;
 
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -30,26 +27,13 @@ class BrokerConnectionCloseTest {
   private final Vertx vertx = Vertx.vertx();
   /** An event-loop context, as a verticle has: BrokerConnection is made, started and closed on it. */
   private final Context context = vertx.getOrCreateContext();
-  private final Topology topology = new Topology("test-" + UUID.randomUUID().toString().substring(0, 8), false,
-      List.of(300L), List.of(300L));
+  private final String namespace = "test-" + UUID.randomUUID().toString().substring(0, 8);
+  /** The suite's retry delays, so NotificationTestBase.deleteTopology removes every queue. */
+  private final Topology topology = new Topology(namespace, false, List.of(300L, 600L, 1200L), List.of(300L, 600L));
 
   @AfterEach
   void cleanUp() throws Exception {
-    withBroker(ch -> {
-      for (String channel : Topology.CHANNELS) {
-        ch.queueDelete(topology.queue(channel));
-        ch.queueDelete(topology.deadLetterQueue(channel));
-        ch.queueDelete(topology.retryQueue(channel, 1));
-      }
-      ch.queueDelete(topology.taskQueue());
-      ch.queueDelete(topology.taskDeadLetterQueue());
-      ch.queueDelete(topology.taskRetryQueue(1));
-      for (String exchange : List.of(topology.exchange(), topology.deadLetterExchange(), topology.taskExchange(),
-          topology.taskExchange() + ".dlx")) {
-        ch.exchangeDelete(exchange);
-      }
-      return null;
-    });
+    NotificationTestBase.deleteTopology(namespace);
     await(vertx.close());
   }
 
@@ -111,14 +95,6 @@ class BrokerConnectionCloseTest {
   }
 
   private long consumers(String queue) throws Exception {
-    return withBroker(ch -> (long) ch.queueDeclarePassive(queue).getConsumerCount());
-  }
-
-  private static <T> T withBroker(NotificationTestBase.BrokerCall<T> call) throws Exception {
-    ConnectionFactory factory = new ConnectionFactory();
-    factory.setUri(NotificationTestBase.AMQP_URL);
-    try (Connection connection = factory.newConnection("roster-test"); Channel channel = connection.createChannel()) {
-      return call.call(channel);
-    }
+    return NotificationTestBase.withBroker(ch -> (long) ch.queueDeclarePassive(queue).getConsumerCount());
   }
 }

@@ -104,7 +104,7 @@ public abstract class NotificationTestBase extends ApiTestBase {
     if (push != null) {
       push.close();
     }
-    deleteTopology();
+    deleteTopology(namespace);
   }
 
   /** Polls until the condition holds, or fails after the timeout (for asynchronous delivery). */
@@ -143,7 +143,7 @@ public abstract class NotificationTestBase extends ApiTestBase {
   }
 
   /** Direct access to the broker, for assertions on queues (message counts, dead letters) and for poison. */
-  protected <T> T withBroker(BrokerCall<T> call) {
+  public static <T> T withBroker(BrokerCall<T> call) {
     try {
       ConnectionFactory factory = new ConnectionFactory();
       factory.setUri(AMQP_URL);
@@ -160,6 +160,10 @@ public abstract class NotificationTestBase extends ApiTestBase {
   }
 
   protected String queue(String channel) {
+    return queue(namespace, channel);
+  }
+
+  private static String queue(String namespace, String channel) {
     return namespace + ".notifications." + channel;
   }
 
@@ -167,12 +171,14 @@ public abstract class NotificationTestBase extends ApiTestBase {
     return queue(channel) + ".dlq";
   }
 
-  private void deleteTopology() {
+  /** Deletes the queues and exchanges of a namespace (the suite's retry delays), best effort. */
+  public static void deleteTopology(String namespace) {
     try {
       withBroker(ch -> {
         for (String channel : List.of("email", "sms", "push")) {
-          for (String q : List.of(queue(channel), deadLetterQueue(channel), queue(channel) + ".retry.300",
-              queue(channel) + ".retry.600", queue(channel) + ".retry.1200")) {
+          String queue = queue(namespace, channel);
+          for (String q : List.of(queue, queue + ".dlq", queue + ".retry.300", queue + ".retry.600",
+              queue + ".retry.1200")) {
             ch.queueDelete(q);
           }
         }
