@@ -110,6 +110,11 @@ public final class AppConfig {
   public JsonObject sms() { return section("sms"); }
   public JsonObject push() { return section("push"); }
 
+  /** After SIGTERM: how long the node keeps serving with readiness 503, so load balancers stop sending. */
+  public int shutdownDelayMs() { return integer("shutdown", "delayMs", 5000); }
+  /** After that delay: how long in-flight requests, batches and deliveries get to finish. */
+  public int shutdownGraceMs() { return integer("shutdown", "graceMs", 20000); }
+
   public int devTokenTtlHours() { return integer("dev", "tokenTtlHours", 12); }
 
   public AppConfig with(String section, String key, Object value) {

@@ -82,6 +82,8 @@ public final class ConfigLoader {
       Map.entry("ROSTER_CLUSTER_ENABLED", "cluster.enabled"),
       Map.entry("ROSTER_CLUSTER_MEMBERS", "cluster.members"),
       Map.entry("ROSTER_CLUSTER_PORT", "cluster.port"),
+      Map.entry("ROSTER_SHUTDOWN_DELAY_MS", "shutdown.delayMs"),
+      Map.entry("ROSTER_SHUTDOWN_GRACE_MS", "shutdown.graceMs"),
       Map.entry("ROSTER_DEV_TOKEN_TTL_HOURS", "dev.tokenTtlHours"));
 
   private ConfigLoader() {
