@@ -52,7 +52,7 @@ public final class Scheduler {
   /** Monotonic times (ms): the last renewal tried and the last that succeeded, while leading. */
   private long renewTriedAt;
   private long renewedAt;
-  private boolean renewing;
+  private boolean holding; // the last renewal succeeded: claims may go on
   /** Monotonic times (ms), while following: the last read of the lease, and when the lease it showed ends. */
   private long lookedAt = Long.MIN_VALUE / 2;
   private long leaseEndsAt = Long.MIN_VALUE / 2;
@@ -75,7 +75,13 @@ public final class Scheduler {
       return;
     }
     busy = true;
-    step().onComplete(done -> {
+    Future<Void> step;
+    try {
+      step = step();
+    } catch (RuntimeException e) {
+      step = Future.failedFuture(e); // e.g. Hazelcast already shut down: the loop must not stay busy for ever
+    }
+    step.onComplete(done -> {
       busy = false;
       reportOutcome(done.failed() ? done.cause() : null);
     });
@@ -115,7 +121,7 @@ public final class Scheduler {
       if (lease != null) {
         epoch = lease.epoch();
         renewTriedAt = renewedAt = clock();
-        renewing = true;
+        holding = true;
         metrics.leader(true);
         log.info("{} leads the scheduler (lease epoch {}{})", node, epoch,
             election.preferred() ? "" : "; the preferred node did not take it");
@@ -133,14 +139,14 @@ public final class Scheduler {
       return Future.succeededFuture(false);
     }
     if (now - renewTriedAt < RENEW_MS) {
-      return Future.succeededFuture(renewing);
+      return Future.succeededFuture(holding);
     }
     renewTriedAt = now;
-    renewing = false;
+    holding = false;
     return repository.renew(pool, node, epoch, leaseSeconds).map(renewed -> {
       if (renewed) {
         renewedAt = clock();
-        renewing = true;
+        holding = true;
       } else {
         lost("taken over or expired");
       }
