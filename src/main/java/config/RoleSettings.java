@@ -1,5 +1,7 @@
 package config;
 
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +37,7 @@ final class RoleSettings {
           + ", the RabbitMQ URL amqp://user:password@host:port/vhost");
     }
     if (config.workerInstances() > 0) {
-      requireNotificationChannels(config);
+      requireWorkers(config);
     }
     if (config.schedulerEnabled()) {
       requireScheduler(config);
@@ -60,7 +62,16 @@ final class RoleSettings {
     }
   }
 
-  private static void requireNotificationChannels(AppConfig config) {
+  /** Notification and task workers: their retry delays, time zone, and the channels they send through. */
+  private static void requireWorkers(AppConfig config) {
+    config.retryDelaysMs(); // each refuses a malformed list itself, naming its variable
+    config.taskRetryDelaysMs();
+    try {
+      ZoneId.of(config.notifyTimezone());
+    } catch (DateTimeException e) {
+      throw new ConfigException(variable("notifications.timezone") + " must be a time zone such as Europe/Paris or "
+          + "UTC, got '" + config.notifyTimezone() + "'");
+    }
     String channel = config.setting("notifications.channel");
     require(channel.isBlank() || channel.equals("log"), variable("notifications.channel")
         + " must be empty (send through the providers) or log, got '" + channel + "'");

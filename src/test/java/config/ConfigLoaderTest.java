@@ -167,6 +167,8 @@ class ConfigLoaderTest {
     accepted(with(halfPush, "ROSTER_WORKER_INSTANCES", "0"));
     accepted(with(halfPush, "ROSTER_NOTIFY_CHANNEL", "log"));
     refused(with(WORKER, "ROSTER_NOTIFY_CHANNEL", "logs"), "ROSTER_NOTIFY_CHANNEL must be empty");
+    refused(with(WORKER, "ROSTER_NOTIFY_TIMEZONE", "Europe/Pariss"), "ROSTER_NOTIFY_TIMEZONE must be a time zone");
+    refused(with(WORKER, "ROSTER_SCHEDULER_RETRY_DELAYS_MS", "5s"), "ROSTER_SCHEDULER_RETRY_DELAYS_MS must be");
     Map<String, String> noMail = new HashMap<>(WORKER);
     noMail.remove("ROSTER_SMTP_FROM");
     refused(noMail, "ROSTER_SMTP_HOST and ROSTER_SMTP_FROM");
