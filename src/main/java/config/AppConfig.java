@@ -128,25 +128,23 @@ public final class AppConfig {
     return new AppConfig(copy);
   }
 
-  /** `start` refuses to run without these; the message names the missing setting in one line. */
+  /**
+   * `start` refuses to run without what the roles on this node need, or with a role configured half-way; the
+   * message names the settings in one line.
+   */
   public void requireProductionSettings() {
-    if (pgUrl().isBlank()) {
-      throw new ConfigException("missing setting: ROSTER_PG_URL (pg.url), the PostgreSQL URL postgresql://user:password@host:port/database");
-    }
-    if (oidcIssuer().isBlank() && oidcJwksUrl().isBlank()) {
-      throw new ConfigException("missing setting: ROSTER_OIDC_ISSUER (oidc.issuer) or ROSTER_OIDC_JWKS_URL (oidc.jwksUrl), the token issuer to trust");
-    }
-    if ((relayInstances() > 0 || workerInstances() > 0) && amqpUrl().isBlank()) {
-      throw new ConfigException("missing setting: ROSTER_AMQP_URL (amqp.url), the RabbitMQ URL amqp://user:password@host:port/vhost");
-    }
-    if (workerInstances() > 0 && notifyChannelOverride().isBlank()
-        && (string("smtp", "host", "").isBlank() || string("smtp", "from", "").isBlank())) {
-      throw new ConfigException("missing setting: ROSTER_SMTP_HOST and ROSTER_SMTP_FROM (smtp.host, smtp.from), "
-          + "the mail server notification workers send through");
-    }
-    if (DEV_ISSUER.equals(oidcIssuer()) || devJwks() != null) {
-      throw new ConfigException("refusing the development token issuer in production mode: set ROSTER_OIDC_ISSUER to your identity provider");
-    }
+    RoleSettings.requireProduction(this);
+  }
+
+  /** A clustered node (either mode) must be able to find its members. */
+  public void requireClusterSettings() {
+    RoleSettings.requireCluster(this);
+  }
+
+  /** The value of a key ("section.key") as text, empty when unset. */
+  String setting(String path) {
+    int dot = path.indexOf('.');
+    return string(path.substring(0, dot), path.substring(dot + 1), "").trim();
   }
 
   private JsonObject section(String name) {

@@ -92,6 +92,17 @@ public final class CronRepository {
         .map(rows -> lease(rows.iterator().next()));
   }
 
+  /**
+   * Milliseconds until the lease expires, by the database's clock (so followers need not trust their own);
+   * negative once it has expired, null when nobody ever held it. A plain read: it takes no lock.
+   */
+  public Future<Long> leaseRemainingMs(SqlClient db) {
+    return db.query("SELECT (extract(epoch FROM expires_at - now()) * 1000)::bigint AS remaining FROM scheduler_lease "
+            + "WHERE id = 1")
+        .execute()
+        .map(rows -> rows.iterator().next().getLong("remaining"));
+  }
+
   /** Takes the lease when nobody holds a live one; the epoch goes up, which fences every earlier holder. */
   public Future<Lease> acquire(SqlClient db, String node, int seconds) {
     return db.preparedQuery("UPDATE scheduler_lease SET holder = $1, epoch = epoch + 1, since = now(), "

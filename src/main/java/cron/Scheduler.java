@@ -8,16 +8,32 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 
 /**
- * The scheduler loop of one node. When election says this node should lead, it takes or renews the PostgreSQL
- * lease; while it holds the lease it claims due jobs. Each claim is one transaction that holds the lease row
- * under this node's epoch, moves the job's next_run from this instant to the following one (a conditional
- * update) and inserts the run (unique per job and instant) and its task message. A node whose epoch was
- * superseded cannot claim. Missed instants (downtime) fire once, late, and the run records how late.
+ * The scheduler loop of one node whose scheduler is enabled (a node with it disabled runs no loop and never
+ * touches the lease). The PostgreSQL lease alone says who leads; {@link LeaderElection} only says who goes first.
+ * <ul>
+ * <li>The leader renews the lease every second and claims due jobs on each tick. It keeps leading while it can
+ * renew, even when another node has become the preferred one: a voluntary handover leaves a gap without a leader,
+ * and nodes whose views of the membership differ could hand the lease back and forth. A leader that could not
+ * renew for a whole lease period knows the lease has expired and becomes a follower.</li>
+ * <li>A follower never writes the lease while it is live: it reads how long the lease has left (a read that takes
+ * no lock, so the leader's claims never queue behind it) once a second, and again the moment it ends. Once it has
+ * expired, the preferred candidate takes it at once; any other follower once it has lain expired for one more
+ * second, which leaves the preferred node the first go without every node racing for the row. So a dead leader
+ * is replaced within a lease period plus a tick, or plus a second and a tick when the preferred node cannot.</li>
+ * </ul>
+ * Each claim is one transaction that holds the lease row under this node's epoch, moves the job's next_run from
+ * this instant to the following one (a conditional update) and inserts the run (unique per job and instant) and
+ * its task message. A node whose epoch was superseded cannot claim. Missed instants (downtime) fire once, late,
+ * and the run records how late.
  */
 public final class Scheduler {
 
   private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
   private static final int BATCH = 50;
+  /** The leader renews this often; a follower reads the lease this often. */
+  static final long RENEW_MS = 1000;
+  /** How long a follower that is not the preferred candidate leaves an expired lease to the preferred one. */
+  static final long DEFERENCE_MS = 1000;
 
   /** The claim was refused: our lease is gone. */
   static final class FencedOut extends RuntimeException {
@@ -33,8 +49,15 @@ public final class Scheduler {
   private final String node;
   private final int leaseSeconds;
   private Long epoch;
+  /** Monotonic times (ms): the last renewal tried and the last that succeeded, while leading. */
+  private long renewTriedAt;
   private long renewedAt;
+  private boolean holding; // the last renewal succeeded: claims may go on
+  /** Monotonic times (ms), while following: the last read of the lease, and when the lease it showed ends. */
+  private long lookedAt = Long.MIN_VALUE / 2;
+  private long leaseEndsAt = Long.MIN_VALUE / 2;
   private boolean busy;
+  private int failures;
 
   public Scheduler(Pool pool, CronRepository repository, LeaderElection election, CronMetrics metrics, String node,
                    int leaseSeconds) {
@@ -52,11 +75,15 @@ public final class Scheduler {
       return;
     }
     busy = true;
-    step().onComplete(done -> {
+    Future<Void> step;
+    try {
+      step = step();
+    } catch (RuntimeException e) {
+      step = Future.failedFuture(e); // e.g. Hazelcast already shut down: the loop must not stay busy for ever
+    }
+    step.onComplete(done -> {
       busy = false;
-      if (done.failed()) {
-        log.warn("scheduler step failed: {}", done.cause().getMessage());
-      }
+      reportOutcome(done.failed() ? done.cause() : null);
     });
   }
 
@@ -65,32 +92,63 @@ public final class Scheduler {
   }
 
   private Future<Void> step() {
-    if (!election.candidate()) {
-      return resign();
+    if (epoch != null) {
+      return holdLease().compose(leading -> leading ? claimDue() : Future.succeededFuture());
     }
-    return holdLease().compose(leading -> leading ? claimDue() : Future.succeededFuture());
+    return follow();
   }
 
+  /** A follower: reads the lease when it is time to, and takes it once it has expired long enough for us. */
+  private Future<Void> follow() {
+    long deference = election.preferred() ? 0 : DEFERENCE_MS;
+    long now = clock();
+    if (now < Math.min(lookedAt + RENEW_MS, leaseEndsAt + deference)) {
+      return Future.succeededFuture();
+    }
+    lookedAt = now;
+    leaseEndsAt = Long.MAX_VALUE / 2; // until a read succeeds, only the once-a-second cadence applies
+    return repository.leaseRemainingMs(pool).compose(remaining -> {
+      if (remaining != null && remaining > -deference) {
+        leaseEndsAt = clock() + remaining;
+        return Future.succeededFuture();
+      }
+      return take();
+    });
+  }
+
+  private Future<Void> take() {
+    return repository.acquire(pool, node, leaseSeconds).map(lease -> {
+      if (lease != null) {
+        epoch = lease.epoch();
+        renewTriedAt = renewedAt = clock();
+        holding = true;
+        metrics.leader(true);
+        log.info("{} leads the scheduler (lease epoch {}{})", node, epoch,
+            election.preferred() ? "" : "; the preferred node did not take it");
+      }
+      return null;
+    });
+  }
+
+  /** The leader: renews once a second; answers whether it may claim now. */
   private Future<Boolean> holdLease() {
-    if (epoch == null) {
-      return repository.acquire(pool, node, leaseSeconds).map(lease -> {
-        if (lease != null) {
-          epoch = lease.epoch();
-          renewedAt = System.currentTimeMillis();
-          metrics.leader(true);
-          log.info("{} leads the scheduler (lease epoch {})", node, epoch);
-        }
-        return epoch != null;
-      });
+    long now = clock();
+    if (now - renewedAt >= leaseSeconds * 1000L) {
+      // not renewed for a whole lease: it has expired in the database whatever happens to our last request
+      lost("not renewed for " + leaseSeconds + " s");
+      return Future.succeededFuture(false);
     }
-    if (System.currentTimeMillis() - renewedAt < 1000) {
-      return Future.succeededFuture(true);
+    if (now - renewTriedAt < RENEW_MS) {
+      return Future.succeededFuture(holding);
     }
+    renewTriedAt = now;
+    holding = false;
     return repository.renew(pool, node, epoch, leaseSeconds).map(renewed -> {
       if (renewed) {
-        renewedAt = System.currentTimeMillis();
+        renewedAt = clock();
+        holding = true;
       } else {
-        lost();
+        lost("taken over or expired");
       }
       return renewed;
     });
@@ -132,22 +190,39 @@ public final class Scheduler {
             metrics.fenced();
             log.warn("{}: claim of job {} for {} refused: lease epoch {} is no longer ours", node, job.id(), current,
                 claimEpoch);
-            lost();
+            lost("fenced out");
             return Future.succeededFuture();
           }
           return Future.failedFuture(error);
         });
   }
 
-  private void lost() {
+  private void lost(String why) {
     if (epoch != null) {
-      log.warn("{} lost the scheduler lease (epoch {})", node, epoch);
+      log.warn("{} lost the scheduler lease (epoch {}): {}", node, epoch, why);
     }
     epoch = null;
     metrics.leader(false);
   }
 
-  /** Not the candidate any more (or stopping): give the lease back so the next leader starts at once. */
+  /** One warning when steps start failing (the database is down), one line when they work again. */
+  private void reportOutcome(Throwable error) {
+    if (error != null) {
+      if (failures++ == 0) {
+        log.warn("scheduler step failed: {} (retrying; further failures are not logged until one succeeds)",
+            error.getMessage());
+      }
+    } else if (failures > 0) {
+      log.info("scheduler steps succeed again after {} failure(s)", failures);
+      failures = 0;
+    }
+  }
+
+  private static long clock() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  /** Stopping: give the lease back, so that the next leader need not wait for it to expire. */
   public Future<Void> resign() {
     if (epoch == null) {
       return Future.succeededFuture();
@@ -158,6 +233,4 @@ public final class Scheduler {
     log.info("{} steps down as scheduler leader (epoch {})", node, e);
     return repository.release(pool, node, e);
   }
-
-
 }

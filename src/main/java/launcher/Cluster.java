@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import config.AppConfig;
+import cron.LeaderElection;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -16,6 +17,7 @@ final class Cluster {
   }
 
   static HazelcastClusterManager manager(AppConfig config) {
+    config.requireClusterSettings();
     // start from cluster.xml (it keeps the maps Vert.x needs) and apply the configuration
     Config hz = ConfigUtil.loadConfig();
     hz.setClusterName(config.clusterName());
@@ -24,6 +26,9 @@ final class Cluster {
     // a member that left cleanly or was removed is not waited for when partitions move
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+    // lets the other members prefer a node that runs the scheduler when the lease is free
+    hz.getMemberAttributeConfig().setAttribute(LeaderElection.SCHEDULER_ATTRIBUTE,
+        String.valueOf(config.schedulerEnabled()));
 
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(config.clusterPort()).setPortAutoIncrement(false);

@@ -57,7 +57,7 @@ public final class RosterLauncher {
         options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
         vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
             .toCompletionStage().toCompletableFuture().get();
-        election = LeaderElection.oldestMemberOf(manager.getHazelcastInstance());
+        election = LeaderElection.oldestEnabledMemberOf(manager.getHazelcastInstance());
       } else {
         vertx = Vertx.builder().with(vertxOptions()).build();
       }

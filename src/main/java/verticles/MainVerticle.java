@@ -44,7 +44,7 @@ public final class MainVerticle extends VerticleBase {
     this(mode, confFile, environment, LeaderElection.alone());
   }
 
-  /** @param election who may lead the scheduler: Hazelcast's oldest member when clustered, else this node */
+  /** @param election who tries first for the scheduler lease: the oldest enabled member when clustered, else this node */
   public MainVerticle(RuntimeMode mode, String confFile, Map<String, String> environment, LeaderElection election) {
     this.mode = mode;
     this.confFile = confFile;

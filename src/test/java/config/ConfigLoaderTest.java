@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -101,6 +103,103 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load(null, withBroker).requireProductionSettings()).hasMessageContaining("ROSTER_SMTP_HOST");
     load(null, with(with(withBroker, "ROSTER_SMTP_HOST", "mail.example"), "ROSTER_SMTP_FROM", "roster@example"))
         .requireProductionSettings();
+  }
+
+  /** A worker-only node (relay and notification workers, no API), complete. */
+  private static final Map<String, String> WORKER = Map.of("ROSTER_PG_URL", "postgresql://a@b/c",
+      "ROSTER_HTTP_INSTANCES", "0", "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672",
+      "ROSTER_SMTP_HOST", "mail.example", "ROSTER_SMTP_FROM", "roster@example");
+
+  private static void refused(Map<String, String> env, String... named) {
+    assertThatThrownBy(() -> load(null, env).requireProductionSettings()).isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(e.getMessage()).contains(named).doesNotContain("\n"));
+  }
+
+  private static void accepted(Map<String, String> env) throws Exception {
+    load(null, env).requireProductionSettings();
+  }
+
+  @Test
+  void theTokenIssuerIsRequiredOnlyWhereTheApiRuns() throws Exception {
+    accepted(WORKER);
+    refused(with(WORKER, "ROSTER_HTTP_INSTANCES", "1"), "ROSTER_OIDC_ISSUER", "ROSTER_OIDC_JWKS_URL");
+    accepted(with(with(WORKER, "ROSTER_HTTP_INSTANCES", "1"), "ROSTER_OIDC_JWKS_URL", "https://id.example/jwks"));
+    refused(with(WORKER, "ROSTER_OIDC_ISSUER", AppConfig.DEV_ISSUER), "development token issuer");
+  }
+
+  @Test
+  void pushNeedsItsUrlProjectAndToken() throws Exception {
+    Map<String, String> url = with(WORKER, "ROSTER_PUSH_URL", "https://fcm.example");
+    refused(url, "ROSTER_PUSH_PROJECT_ID (push.projectId) and ROSTER_PUSH_ACCESS_TOKEN (push.accessToken) are missing");
+    refused(with(url, "ROSTER_PUSH_PROJECT_ID", "club"), "ROSTER_PUSH_URL, ROSTER_PUSH_PROJECT_ID are set",
+        "ROSTER_PUSH_ACCESS_TOKEN (push.accessToken) is missing");
+    refused(with(url, "ROSTER_PUSH_ACCESS_TOKEN", "t0ken"), "ROSTER_PUSH_PROJECT_ID (push.projectId) is missing");
+    refused(with(WORKER, "ROSTER_PUSH_ACCESS_TOKEN", "t0ken"), "ROSTER_PUSH_URL (push.url)");
+    accepted(with(with(url, "ROSTER_PUSH_PROJECT_ID", "club"), "ROSTER_PUSH_ACCESS_TOKEN", "t0ken"));
+    refused(with(with(with(WORKER, "ROSTER_PUSH_URL", "fcm.example"), "ROSTER_PUSH_PROJECT_ID", "club"),
+        "ROSTER_PUSH_ACCESS_TOKEN", "t0ken"), "ROSTER_PUSH_URL must be an http:// or https:// URL");
+  }
+
+  @Test
+  void smsNeedsItsUrlAccountTokenAndSender() throws Exception {
+    Map<String, String> complete = with(with(with(with(WORKER, "ROSTER_SMS_URL", "https://sms.example"),
+        "ROSTER_SMS_ACCOUNT_SID", "AC1"), "ROSTER_SMS_AUTH_TOKEN", "secret"), "ROSTER_SMS_FROM", "+15550001");
+    accepted(complete);
+    for (String variable : List.of("ROSTER_SMS_URL", "ROSTER_SMS_ACCOUNT_SID", "ROSTER_SMS_AUTH_TOKEN", "ROSTER_SMS_FROM")) {
+      Map<String, String> without = new HashMap<>(complete);
+      without.remove(variable);
+      refused(without, variable + " (sms.", "is missing", "the SMS channel needs all of");
+    }
+  }
+
+  @Test
+  void anSmtpLoginNeedsBothUsernameAndPassword() throws Exception {
+    refused(with(WORKER, "ROSTER_SMTP_USERNAME", "roster"), "ROSTER_SMTP_PASSWORD (smtp.password) is missing");
+    refused(with(WORKER, "ROSTER_SMTP_PASSWORD", "secret"), "ROSTER_SMTP_USERNAME (smtp.username) is missing");
+    accepted(with(with(WORKER, "ROSTER_SMTP_USERNAME", "roster"), "ROSTER_SMTP_PASSWORD", "secret"));
+    refused(with(WORKER, "ROSTER_SMTP_STARTTLS", "sometimes"), "ROSTER_SMTP_STARTTLS must be");
+    accepted(with(WORKER, "ROSTER_SMTP_STARTTLS", "required"));
+  }
+
+  @Test
+  void channelSettingsAreCheckedOnlyWhereWorkersSendThroughProviders() throws Exception {
+    Map<String, String> halfPush = with(WORKER, "ROSTER_PUSH_URL", "https://fcm.example");
+    accepted(with(halfPush, "ROSTER_WORKER_INSTANCES", "0"));
+    accepted(with(halfPush, "ROSTER_NOTIFY_CHANNEL", "log"));
+    refused(with(WORKER, "ROSTER_NOTIFY_CHANNEL", "logs"), "ROSTER_NOTIFY_CHANNEL must be empty");
+    refused(with(WORKER, "ROSTER_NOTIFY_TIMEZONE", "Europe/Pariss"), "ROSTER_NOTIFY_TIMEZONE must be a time zone");
+    refused(with(WORKER, "ROSTER_SCHEDULER_RETRY_DELAYS_MS", "5s"), "ROSTER_SCHEDULER_RETRY_DELAYS_MS must be");
+    Map<String, String> noMail = new HashMap<>(WORKER);
+    noMail.remove("ROSTER_SMTP_FROM");
+    refused(noMail, "ROSTER_SMTP_HOST and ROSTER_SMTP_FROM");
+    accepted(with(noMail, "ROSTER_WORKER_INSTANCES", "0"));
+  }
+
+  @Test
+  void theLeaseMustOutlastTwoRenewalsWhereTheSchedulerRuns() throws Exception {
+    refused(with(WORKER, "ROSTER_SCHEDULER_LEASE_SECONDS", "1"), "ROSTER_SCHEDULER_LEASE_SECONDS (1) is too short");
+    refused(with(WORKER, "ROSTER_SCHEDULER_TICK_MS", "5000"), "ROSTER_SCHEDULER_LEASE_SECONDS (8) is too short",
+        "at least 10");
+    refused(with(WORKER, "ROSTER_SCHEDULER_TICK_MS", "0"), "ROSTER_SCHEDULER_TICK_MS must be a positive");
+    accepted(with(WORKER, "ROSTER_SCHEDULER_LEASE_SECONDS", "2"));
+    accepted(with(with(WORKER, "ROSTER_SCHEDULER_LEASE_SECONDS", "1"), "ROSTER_SCHEDULER_ENABLED", "false"));
+  }
+
+  @Test
+  void aClusterNeedsAWayToFindItsMembers() throws Exception {
+    Map<String, String> clustered = Map.of("ROSTER_CLUSTER_ENABLED", "true");
+    assertThatThrownBy(() -> load(null, clustered).requireClusterSettings())
+        .hasMessageContaining("missing setting: ROSTER_CLUSTER_MEMBERS (cluster.members)");
+    load(null, with(clustered, "ROSTER_CLUSTER_MEMBERS", "127.0.0.1:5701")).requireClusterSettings();
+    Map<String, String> kubernetes = with(clustered, "ROSTER_CLUSTER_DISCOVERY", "kubernetes");
+    assertThatThrownBy(() -> load(null, kubernetes).requireClusterSettings())
+        .hasMessageContaining("missing setting: ROSTER_CLUSTER_K8S_SERVICE (cluster.kubernetesService)");
+    load(null, with(kubernetes, "ROSTER_CLUSTER_K8S_SERVICE", "roster-hz.default.svc.cluster.local"))
+        .requireClusterSettings();
+    assertThatThrownBy(() -> load(null, with(clustered, "ROSTER_CLUSTER_DISCOVERY", "multicast")).requireClusterSettings())
+        .hasMessageContaining("ROSTER_CLUSTER_DISCOVERY must be tcp or kubernetes, got 'multicast'");
+    // not clustered: the cluster settings are not used, so not checked
+    load(null, Map.of("ROSTER_CLUSTER_DISCOVERY", "multicast")).requireClusterSettings();
   }
 
   private static Map<String, String> with(Map<String, String> env, String key, String value) {

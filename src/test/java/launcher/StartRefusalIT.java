@@ -41,6 +41,21 @@ class StartRefusalIT {
   }
 
   @Test
+  void withAPushUrlButNoCredentials() throws Exception {
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672",
+        "ROSTER_SMTP_HOST", "127.0.0.1", "ROSTER_SMTP_FROM", "roster@club.example",
+        "ROSTER_PUSH_URL", "https://fcm.example", "ROSTER_PUSH_ACCESS_TOKEN", "t0ken"),
+        "ROSTER_PUSH_PROJECT_ID (push.projectId) is missing");
+  }
+
+  @Test
+  void clusteredWithoutAMemberList() throws Exception {
+    // refused before joining any cluster
+    assertRefused(Map.of("ROSTER_CLUSTER_ENABLED", "true"), "ROSTER_CLUSTER_MEMBERS");
+  }
+
+  @Test
   void withAMalformedNumber() throws Exception {
     assertRefused(Map.of("ROSTER_HTTP_PORT", "eighty"), "ROSTER_HTTP_PORT");
   }
@@ -49,7 +64,7 @@ class StartRefusalIT {
     try (JarProcess service = JarProcess.start(env, "start")) {
       String line = service.awaitLine(l -> l.startsWith("roster: "), Duration.ofSeconds(60));
       assertThat(line).contains(named);
-      assertThat(service.awaitExit(Duration.ofSeconds(30))).isNotZero();
+      assertThat(service.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
       assertThat(service.output()).noneMatch(l -> l.contains("Exception") || l.startsWith("\tat "));
     }
   }
