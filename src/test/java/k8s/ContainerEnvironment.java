@@ -8,7 +8,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -78,8 +77,8 @@ final class ContainerEnvironment {
       return "metadata.namespace".equals(from.at("/fieldRef/fieldPath").asText()) ? namespace : UNKNOWN;
     }
     if (from.has("secretKeyRef")) {
-      Optional<JsonNode> secret = manifests.find("Secret", from.at("/secretKeyRef/name").asText()).map(s -> s);
-      return secret.map(s -> secretValues(s).getOrDefault(from.at("/secretKeyRef/key").asText(), UNKNOWN)).orElse(UNKNOWN);
+      return manifests.find("Secret", from.at("/secretKeyRef/name").asText())
+          .map(s -> secretValues(s).getOrDefault(from.at("/secretKeyRef/key").asText(), UNKNOWN)).orElse(UNKNOWN);
     }
     if (from.has("configMapKeyRef")) {
       return manifests.find("ConfigMap", from.at("/configMapKeyRef/name").asText())

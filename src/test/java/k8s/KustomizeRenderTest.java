@@ -1,6 +1,5 @@
 package k8s;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,9 +69,5 @@ class KustomizeRenderTest {
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("kubectl kustomize " + dir.toAbsolutePath() + " failed")
         .hasMessageContaining("missing.yaml");
-  }
-
-  static JsonNode only(Manifests manifests, String kind, String name) {
-    return manifests.find(kind, name).orElseThrow(() -> new AssertionError(kind + "/" + name + " is not in " + manifests.source()));
   }
 }

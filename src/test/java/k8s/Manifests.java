@@ -35,6 +35,10 @@ record Manifests(String source, List<ObjectNode> objects) {
     return ofKind(kind).stream().filter(o -> name.equals(nameOf(o))).findFirst();
   }
 
+  ObjectNode require(String kind, String name) {
+    return find(kind, name).orElseThrow(() -> new AssertionError(kind + "/" + name + " is not in " + source));
+  }
+
   /** Deployments and StatefulSets with their pod template, the role of Roster pods read from their label. */
   List<Workload> workloads() {
     return objects.stream()
