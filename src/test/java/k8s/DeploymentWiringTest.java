@@ -130,6 +130,43 @@ class DeploymentWiringTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {Kustomize.BASE, Kustomize.DEV, Kustomize.PRODUCTION})
+  void networkPoliciesFenceEveryRosterPod(String folder) {
+    Manifests manifests = Kustomize.render(folder);
+    for (Manifests.Workload workload : rosterWorkloads(manifests)) {
+      List<JsonNode> policies = manifests.ofKind("NetworkPolicy").stream()
+          .filter(p -> selects(p.at("/spec/podSelector/matchLabels"), workload.template())).map(p -> (JsonNode) p).toList();
+      List<String> types = policies.stream().flatMap(p -> StreamSupport.stream(p.at("/spec/policyTypes").spliterator(), false))
+          .map(JsonNode::asText).toList();
+      List<JsonNode> hazelcastIngress = rules(policies, "ingress").stream().filter(r -> allowsPort(r, 5701)).toList();
+
+      assertThat(types).as(workload.name()).contains("Ingress", "Egress");
+      assertThat(hazelcastIngress).as(workload.name() + ": Hazelcast reachable").isNotEmpty();
+      assertThat(hazelcastIngress).as(workload.name() + ": Hazelcast from Roster pods only").allSatisfy(rule ->
+          assertThat(rule.path("from")).isNotEmpty().allSatisfy(peer -> {
+            assertThat(peer.has("namespaceSelector") || peer.has("ipBlock")).isFalse();
+            assertThat(peer.at("/podSelector/matchLabels/app.kubernetes.io~1name").asText()).isEqualTo("roster");
+          }));
+      for (int port : workload.role().equals("api") ? new int[] {53, 5432, 5701, 443} : new int[] {53, 5432, 5701, 5672, 443}) {
+        assertThat(rules(policies, "egress")).as(workload.name() + " may reach port " + port).anyMatch(r -> allowsPort(r, port));
+      }
+      if (workload.role().equals("api")) {
+        assertThat(rules(policies, "ingress")).as("clients reach the API").anyMatch(r -> allowsPort(r, 8080));
+      }
+    }
+  }
+
+  private static List<JsonNode> rules(List<JsonNode> policies, String direction) {
+    List<JsonNode> rules = new ArrayList<>();
+    policies.forEach(p -> p.at("/spec/" + direction).forEach(rules::add));
+    return rules;
+  }
+
+  private static boolean allowsPort(JsonNode rule, int port) {
+    return !rule.has("ports") || StreamSupport.stream(rule.path("ports").spliterator(), false).anyMatch(p -> p.path("port").asInt() == port);
+  }
+
   @Test
   void productionUsesTheOperatorsDatabaseAndBroker() {
     Manifests production = Kustomize.render(Kustomize.PRODUCTION);
@@ -163,8 +200,9 @@ class DeploymentWiringTest {
     return workloads;
   }
 
-  private static boolean selects(JsonNode selector, JsonNode deployment) {
-    JsonNode labels = deployment.at("/spec/template/metadata/labels");
+  private static boolean selects(JsonNode selector, JsonNode deploymentOrTemplate) {
+    JsonNode labels = deploymentOrTemplate.has("spec") && deploymentOrTemplate.path("spec").has("template")
+        ? deploymentOrTemplate.at("/spec/template/metadata/labels") : deploymentOrTemplate.at("/metadata/labels");
     List<String> keys = new ArrayList<>();
     selector.fieldNames().forEachRemaining(keys::add);
     return !keys.isEmpty() && keys.stream().allMatch(k -> selector.path(k).asText().equals(labels.path(k).asText()));
