@@ -89,6 +89,11 @@ public final class ConfigLoader {
   private ConfigLoader() {
   }
 
+  /** The ROSTER_* variables read from the environment, each with the key it overrides (deployment checks use it). */
+  public static Map<String, String> environmentVariables() {
+    return ENVIRONMENT;
+  }
+
   public static Future<JsonObject> load(Vertx vertx, String confFile, Map<String, String> environment) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false)
         .addStore(yaml(DEFAULTS, false));

@@ -1,0 +1,73 @@
+package k8s;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every object an overlay renders is a core kind or a custom resource valid against its schema in k8s/schemas. */
+class CustomResourceSchemaTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {Kustomize.BASE, Kustomize.DEV, Kustomize.PRODUCTION})
+  void customResourcesMatchTheirSchemas(String folder) {
+    assertThat(CustomResourceSchemas.problems(Kustomize.render(folder))).isEmpty();
+  }
+
+  @Test
+  void productionHasTheOperatorsResources() {
+    assertThat(Kustomize.render(Kustomize.PRODUCTION).objects())
+        .filteredOn(o -> !CoreObjects.isCore(o))
+        .extracting(CoreObjects::typeOf)
+        .containsExactlyInAnyOrder(
+            "postgresql.cnpg.io/v1 Cluster", "barmancloud.cnpg.io/v1 ObjectStore", "postgresql.cnpg.io/v1 ScheduledBackup",
+            "rabbitmq.com/v1beta1 RabbitmqCluster", "keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication");
+  }
+
+  @Test
+  void aMisspeltFieldFailsValidation() {
+    Manifests manifests = Manifests.parse("test", """
+        apiVersion: postgresql.cnpg.io/v1
+        kind: Cluster
+        metadata:
+          name: db
+        spec:
+          instances: 3
+          plugins:
+            - name: barman-cloud.cloudnative-pg.io
+              isWalArchiver: true
+        """);
+
+    assertThat(CustomResourceSchemas.problems(manifests)).singleElement().asString()
+        .contains("postgresql.cnpg.io/v1 Cluster/db").contains("isWalArchiver");
+  }
+
+  @Test
+  void aWrongTypeFailsValidation() {
+    Manifests manifests = Manifests.parse("test", """
+        apiVersion: rabbitmq.com/v1beta1
+        kind: RabbitmqCluster
+        metadata:
+          name: mq
+        spec:
+          replicas: three
+        """);
+
+    assertThat(CustomResourceSchemas.problems(manifests)).singleElement().asString().contains("replicas");
+  }
+
+  @Test
+  void aKindWithoutSchemaIsRefused() {
+    Manifests manifests = Manifests.parse("test", """
+        apiVersion: monitoring.example.com/v1
+        kind: Dashboard
+        metadata:
+          name: roster
+        spec: {}
+        """);
+
+    assertThat(CustomResourceSchemas.problems(manifests)).singleElement().asString()
+        .contains("neither a core kind").contains("monitoring.example.com/dashboard_v1.json");
+  }
+}
