@@ -32,8 +32,16 @@ public final class AppConfig {
   public String oidcIssuer() { return string("oidc", "issuer", ""); }
   public String oidcJwksUrl() { return string("oidc", "jwksUrl", ""); }
   public String oidcAudience() { return string("oidc", "audience", ""); }
+  /** RFC 9068: access tokens name their audience. `start` refuses to run without one unless this is false. */
+  public boolean oidcRequireAudience() { return bool("oidc", "requireAudience", true); }
+  /** Plain-http issuer or JWKS URLs off loopback (an in-cluster identity provider); logged loudly at start. */
+  public boolean oidcAllowHttp() { return bool("oidc", "allowHttp", false); }
+  /** Dotted path of the claim that lists the caller's roles. */
+  public String oidcRolesClaim() { return string("oidc", "rolesClaim", "realm_access.roles"); }
   public int oidcLeewaySeconds() { return integer("oidc", "leewaySeconds", 30); }
   public int jwksRefreshSeconds() { return integer("oidc", "jwksRefreshSeconds", 30); }
+  /** The JWKS is fetched again at least this often, so a key the issuer withdrew stops being trusted. */
+  public int jwksMaxAgeSeconds() { return integer("oidc", "jwksMaxAgeSeconds", 600); }
 
   /** Public keys given in-process by start-dev's token issuer; never set in production. */
   public JsonArray devJwks() {
@@ -55,6 +63,9 @@ public final class AppConfig {
   public String amqpNamespace() { return string("amqp", "namespace", "roster"); }
   public boolean amqpQuorumQueues() { return bool("amqp", "quorumQueues", true); }
   public int amqpPrefetch() { return integer("amqp", "prefetch", 16); }
+  /** CAs trusted for amqps:// (PEM certificates, or a PKCS12/JKS store); empty: the JVM's default CAs. */
+  public String amqpTrustStore() { return string("amqp", "trustStore", ""); }
+  public String amqpTrustStorePassword() { return string("amqp", "trustStorePassword", ""); }
 
   public int notifyMaxAttempts() { return integer("notifications", "maxAttempts", 5); }
   public int relayBatchSize() { return integer("notifications", "relayBatchSize", 200); }
@@ -133,9 +144,7 @@ public final class AppConfig {
     if (pgUrl().isBlank()) {
       throw new ConfigException("missing setting: ROSTER_PG_URL (pg.url), the PostgreSQL URL postgresql://user:password@host:port/database");
     }
-    if (oidcIssuer().isBlank() && oidcJwksUrl().isBlank()) {
-      throw new ConfigException("missing setting: ROSTER_OIDC_ISSUER (oidc.issuer) or ROSTER_OIDC_JWKS_URL (oidc.jwksUrl), the token issuer to trust");
-    }
+    requireStrictTokens();
     if ((relayInstances() > 0 || workerInstances() > 0) && amqpUrl().isBlank()) {
       throw new ConfigException("missing setting: ROSTER_AMQP_URL (amqp.url), the RabbitMQ URL amqp://user:password@host:port/vhost");
     }
@@ -146,6 +155,37 @@ public final class AppConfig {
     }
     if (DEV_ISSUER.equals(oidcIssuer()) || devJwks() != null) {
       throw new ConfigException("refusing the development token issuer in production mode: set ROSTER_OIDC_ISSUER to your identity provider");
+    }
+  }
+
+  /**
+   * RFC 8725 / RFC 9068: tokens are checked against one named issuer (its `iss`, also when the JWKS URL is
+   * given), for this service's audience, with keys fetched over https.
+   */
+  private void requireStrictTokens() {
+    if (oidcIssuer().isBlank()) {
+      throw new ConfigException("missing setting: ROSTER_OIDC_ISSUER (oidc.issuer), the token issuer to trust "
+          + "(every token's `iss` must equal it, also when ROSTER_OIDC_JWKS_URL is set)");
+    }
+    if (DEV_ISSUER.equals(oidcIssuer()) || devJwks() != null) {
+      return; // refused below, with its own message
+    }
+    if (oidcAudience().isBlank() && oidcRequireAudience()) {
+      throw new ConfigException("missing setting: ROSTER_OIDC_AUDIENCE (oidc.audience), the `aud` tokens must carry "
+          + "(or ROSTER_OIDC_REQUIRE_AUDIENCE=false to accept tokens for any audience of the issuer)");
+    }
+    requireHttps("ROSTER_OIDC_ISSUER", oidcIssuer());
+    if (!oidcJwksUrl().isBlank()) {
+      requireHttps("ROSTER_OIDC_JWKS_URL", oidcJwksUrl());
+    }
+  }
+
+  private void requireHttps(String variable, String url) {
+    switch (ProviderUrl.check(url, oidcAllowHttp())) {
+      case MALFORMED -> throw new ConfigException(variable + " must be an https:// URL");
+      case PLAIN_HTTP -> throw new ConfigException(variable + " must be an https:// URL (http only on loopback, "
+          + "or with ROSTER_OIDC_ALLOW_HTTP=true for an identity provider inside a trusted cluster network)");
+      default -> { }
     }
   }
 

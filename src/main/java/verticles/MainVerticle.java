@@ -5,6 +5,7 @@ import auth.JwksCache;
 import auth.JwksSource;
 import config.AppConfig;
 import config.ConfigLoader;
+import config.ProviderUrl;
 import config.RuntimeMode;
 import db.Migrations;
 import dev.DevEnvironment;
@@ -132,8 +133,11 @@ public final class MainVerticle extends VerticleBase {
     AppConfig resolved = config.httpPort() == 0 ? config.with("http", "port", freePort()) : config;
     JwksSource source = resolved.devJwks() != null
         ? JwksSource.fixed(resolved.devJwks())
-        : new HttpJwksSource(WebClient.create(vertx), resolved.oidcIssuer(), resolved.oidcJwksUrl());
+        : new HttpJwksSource(WebClient.create(vertx), resolved.oidcIssuer(), resolved.oidcJwksUrl(),
+            resolved.oidcAllowHttp());
+    warnAboutLaxTokenSettings(resolved);
     JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
+    keys.refreshEvery(vertx, resolved.jwksMaxAgeSeconds());
     return vertx.fileSystem().readFile("openapi.yaml")
         .compose(contract -> keys.refresh().otherwiseEmpty()
             .compose(ignored -> vertx.deployVerticle(() -> new HttpVerticle(keys, contract.toString(), brokerHealth),
@@ -147,6 +151,24 @@ public final class MainVerticle extends VerticleBase {
           }
           return null;
         });
+  }
+
+  /** Settings ops may choose on purpose, but that weaken the token checks: say so where ops look. */
+  private static void warnAboutLaxTokenSettings(AppConfig config) {
+    if (config.devJwks() != null) {
+      return;
+    }
+    for (String url : new String[] {config.oidcIssuer(), config.oidcJwksUrl()}) {
+      if (!url.isBlank() && ProviderUrl.check(url, true) == ProviderUrl.Verdict.ALLOWED_HTTP) {
+        log.warn("SECURITY: ROSTER_OIDC_ALLOW_HTTP=true: the identity provider at {} is reached over plain http; "
+            + "anyone on that network path can swap its keys and forge tokens. Use it only inside a trusted "
+            + "cluster network", url);
+      }
+    }
+    if (config.oidcAudience().isBlank()) {
+      log.warn("SECURITY: ROSTER_OIDC_REQUIRE_AUDIENCE=false and no ROSTER_OIDC_AUDIENCE: tokens the issuer made "
+          + "for any of its clients are accepted");
+    }
   }
 
   @Override
