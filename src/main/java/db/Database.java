@@ -81,8 +81,30 @@ public final class Database {
     return PgBuilder.client().with(pool).with(transport).connectingTo(connectOptions(config)).using(vertx).build();
   }
 
-  /** The same database as a JDBC URL, for Flyway at start-up. */
-  public static String jdbcUrl(PgConnectOptions o) {
-    return "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
+  /** Parameters of ROSTER_PG_URL that the JDBC URL must not carry: the credentials go to Flyway apart. */
+  private static final java.util.Set<String> NOT_FOR_JDBC = java.util.Set.of("user", "password", "host", "hostaddr",
+      "port", "dbname");
+
+  /**
+   * The same database as a JDBC URL, for Flyway at start-up, with the URL's parameters ({@code sslmode},
+   * {@code sslrootcert}, {@code application_name}, ...: pgjdbc reads them under libpq's names), so the migration
+   * connection is as protected as the pool's. Never the password.
+   */
+  public static String jdbcUrl(PgConnectOptions o, String pgUrl) {
+    String host = o.getHost().contains(":") && !o.getHost().startsWith("[") ? "[" + o.getHost() + "]" : o.getHost();
+    StringBuilder url = new StringBuilder("jdbc:postgresql://").append(host).append(':').append(o.getPort())
+        .append('/').append(java.net.URLEncoder.encode(o.getDatabase(), java.nio.charset.StandardCharsets.UTF_8));
+    int query = pgUrl.indexOf('?');
+    char separator = '?';
+    for (String parameter : query < 0 ? new String[0] : pgUrl.substring(query + 1).split("&")) {
+      String name = parameter.contains("=") ? parameter.substring(0, parameter.indexOf('=')) : parameter;
+      if (!name.isEmpty() && !NOT_FOR_JDBC.contains(name)) {
+        // pgjdbc names the schema search path currentSchema
+        url.append(separator).append(name.equals("search_path") ? "currentSchema" + parameter.substring(name.length())
+            : parameter);
+        separator = '&';
+      }
+    }
+    return url.toString();
   }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.client.WebClient;
+import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
 import cron.CronMetrics;
 import cron.LeaderElection;
@@ -112,7 +113,7 @@ public final class MainVerticle extends VerticleBase {
             new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json()));
     return Future.all(relay, workers).<Void>mapEmpty().onSuccess(v -> log.info(
         "notifications: {} relay(s), {} worker(s), broker {}", config.relayInstances(), config.workerInstances(),
-        config.amqpUrl().replaceAll("//[^@/]*@", "//")));
+        BrokerEndpoint.of(config).redacted()));
   }
 
   private Future<AppConfig> prepare(AppConfig config) {
