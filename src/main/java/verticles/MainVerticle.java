@@ -13,6 +13,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
 import cron.CronMetrics;
@@ -134,8 +135,9 @@ public final class MainVerticle extends VerticleBase {
     AppConfig resolved = config.httpPort() == 0 ? config.with("http", "port", freePort()) : config;
     JwksSource source = resolved.devJwks() != null
         ? JwksSource.fixed(resolved.devJwks())
-        : new HttpJwksSource(WebClient.create(vertx), resolved.oidcIssuer(), resolved.oidcJwksUrl(),
-            resolved.oidcAllowHttp());
+        // No redirects: an https URL must not lead the key fetch to a plain-http one.
+        : new HttpJwksSource(WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false)),
+            resolved.oidcIssuer(), resolved.oidcJwksUrl(), resolved.oidcAllowHttp());
     warnAboutLaxTokenSettings(resolved);
     JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
     keys.refreshEvery(vertx, resolved.jwksMaxAgeSeconds());
