@@ -41,7 +41,13 @@ public final class AppConfig {
   public int oidcLeewaySeconds() { return integer("oidc", "leewaySeconds", 30); }
   public int jwksRefreshSeconds() { return integer("oidc", "jwksRefreshSeconds", 30); }
   /** The JWKS is fetched again at least this often, so a key the issuer withdrew stops being trusted. */
-  public int jwksMaxAgeSeconds() { return integer("oidc", "jwksMaxAgeSeconds", 600); }
+  public int jwksMaxAgeSeconds() {
+    int seconds = integer("oidc", "jwksMaxAgeSeconds", 600);
+    if (seconds < 1) {
+      throw new ConfigException("ROSTER_OIDC_JWKS_MAX_AGE_SECONDS must be at least 1, got " + seconds);
+    }
+    return seconds;
+  }
 
   /** Public keys given in-process by start-dev's token issuer; never set in production. */
   public JsonArray devJwks() {
