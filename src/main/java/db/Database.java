@@ -26,10 +26,33 @@ public final class Database {
     } catch (RuntimeException e) {
       throw new ConfigException("ROSTER_PG_URL is not a postgresql://user:password@host:port/database URL");
     }
-    return options
+    return trustingRootCertificate(options, config.pgUrl())
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256)
         .setReconnectAttempts(0);
+  }
+
+  /**
+   * libpq's {@code sslrootcert=<PEM file>}: the CA the server's certificate must chain to. The Vert.x URL parser
+   * ignores it, and {@code sslmode=verify-ca} or {@code verify-full} cannot connect without it.
+   */
+  private static PgConnectOptions trustingRootCertificate(PgConnectOptions options, String pgUrl) {
+    String rootCertificate = parameter(pgUrl, "sslrootcert");
+    if (rootCertificate != null && !rootCertificate.isBlank()) {
+      options.setSslOptions(new io.vertx.core.net.ClientSSLOptions()
+          .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(rootCertificate)));
+    }
+    return options;
+  }
+
+  private static String parameter(String url, String name) {
+    int query = url.indexOf('?');
+    for (String parameter : query < 0 ? new String[0] : url.substring(query + 1).split("&")) {
+      if (parameter.startsWith(name + "=")) {
+        return java.net.URLDecoder.decode(parameter.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
   }
 
   /** Each HTTP verticle has its own pool; distinct names keep their metrics apart. */

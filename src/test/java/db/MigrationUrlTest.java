@@ -2,6 +2,9 @@ package db;
 
 import config.AppConfig;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.SslMode;
 import org.junit.jupiter.api.Test;
 import support.Api;
 import support.RosterApp;
@@ -14,7 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Flyway connects with the same ROSTER_PG_URL as the pools, parameters included: TLS settings
- * ({@code sslmode}, {@code sslrootcert}) must not be lost on the migration connection, nor the schema.
+ * ({@code sslmode}, {@code sslrootcert}) must not be lost on the migration connection, nor the schema; and the
+ * pools trust the CA that {@code sslrootcert} names. (No TLS PostgreSQL runs here: those are checked on the
+ * connection settings.)
  */
 class MigrationUrlTest {
 
@@ -27,6 +32,16 @@ class MigrationUrlTest {
         + "&sslrootcert=/etc/roster/ca.pem&application_name=roster");
     assertThat(Database.jdbcUrl(Database.connectOptions(config("postgresql://a@h/d")), "postgresql://a@h/d"))
         .isEqualTo("jdbc:postgresql://h:5432/d");
+  }
+
+  @Test
+  void thePoolTrustsTheRootCertificateTheUrlNames() {
+    PgConnectOptions options = Database.connectOptions(config(
+        "postgresql://roster@db.example.com/roster?sslmode=verify-full&sslrootcert=/etc/roster/pg-ca.pem"));
+    assertThat(options.getSslMode()).isEqualTo(SslMode.VERIFY_FULL);
+    assertThat(options.getSslOptions()).isNotNull();
+    assertThat(((PemTrustOptions) options.getSslOptions().getTrustOptions()).getCertPaths())
+        .containsExactly("/etc/roster/pg-ca.pem");
   }
 
   @Test
