@@ -54,7 +54,8 @@ public final class TokenMint {
     // Signing is the slow part (about a millisecond each): spread it over the cores, keep the order.
     String[] tokens = new String[count];
     IntStream.range(0, count).parallel().forEach(i -> {
-      String claims = "{\"iss\":\"" + issuer + "\",\"sub\":\"bench-" + (i + 1) + "\",\"roles\":[\"member\"],"
+      String claims = "{\"iss\":\"" + issuer + "\",\"sub\":\"bench-" + (i + 1) + "\",\"aud\":\"roster-bench\","
+          + "\"realm_access\":{\"roles\":[\"member\"]},"
           + "\"iat\":" + now + ",\"nbf\":" + (now - 60) + ",\"exp\":" + exp + "}";
       String signingInput = header + "." + b64(claims);
       tokens[i] = signingInput + "." + B64.encodeToString(sign(key, signingInput));

@@ -10,10 +10,12 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
 
   private final TokenVerifier verifier;
   private final MemberLinks links;
+  private final RolesClaim roles;
 
-  public BearerAuthHandler(TokenVerifier verifier, MemberLinks links) {
+  public BearerAuthHandler(TokenVerifier verifier, MemberLinks links, RolesClaim roles) {
     this.verifier = verifier;
     this.links = links;
+    this.roles = roles;
   }
 
   @Override
@@ -31,7 +33,7 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
             return io.vertx.core.Future.failedFuture(ApiError.unauthenticated("The token has no subject."));
           }
           return links.memberIdOf(subject).map(memberId ->
-              new Caller(claims.getString("iss", ""), subject, TokenVerifier.rolesOf(claims), memberId));
+              new Caller(claims.getString("iss", ""), subject, roles.of(claims), memberId));
         })
         .onSuccess(caller -> {
           rc.put(Caller.KEY, caller);

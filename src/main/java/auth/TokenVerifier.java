@@ -3,7 +3,6 @@ package auth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.NoSuchKeyIdException;
@@ -15,14 +14,12 @@ import web.ApiError;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
- * Checks a bearer JWT: signature by a JWKS key (RS256 or ES256 only, so never {@code none} nor an HMAC
- * keyed with a public key), {@code exp}/{@code nbf} with leeway, {@code iss}, and {@code aud} when
- * configured. An unknown key id asks the shared {@link JwksCache} for a (rate-limited) refresh.
- * One instance per HTTP verticle, used on its event loop.
+ * Checks a bearer JWT (RFC 8725, RFC 9068): signature by a JWKS key (RS256 or ES256 only, so never {@code none}
+ * nor an HMAC keyed with a public key), {@code exp} present and, like {@code nbf}, within the leeway, {@code iss}
+ * equal to the configured issuer, and {@code aud} when configured. An unknown key id asks the shared
+ * {@link JwksCache} for a (rate-limited) refresh. One instance per HTTP verticle, used on its event loop.
  */
 public final class TokenVerifier {
 
@@ -32,7 +29,11 @@ public final class TokenVerifier {
   private static final long CACHE_MILLIS = 5 * 60_000;
   private static final int CACHE_SIZE = 50_000;
 
-  private record Verified(JsonObject claims, long validUntilMs) {
+  /**
+   * A token whose signature was checked with {@code key} (published under {@code kid}) of snapshot
+   * {@code keysVersion}: it stays good only while the JWKS still publishes that very key.
+   */
+  private record Verified(JsonObject claims, long validUntilMs, String kid, JsonObject key, long keysVersion) {
   }
 
   /**
@@ -54,13 +55,13 @@ public final class TokenVerifier {
   private volatile long authVersion = -1;
 
   public TokenVerifier(Vertx vertx, JwksCache keys, String issuer, String audience, int leewaySeconds) {
+    if (issuer == null || issuer.isBlank()) {
+      throw new IllegalArgumentException("an issuer is required: a token's iss is always checked");
+    }
     this.vertx = vertx;
     this.keys = keys;
-    this.options = new JWTOptions().setLeeway(leewaySeconds);
+    this.options = new JWTOptions().setLeeway(leewaySeconds).setIssuer(issuer);
     this.leewaySeconds = leewaySeconds;
-    if (issuer != null && !issuer.isBlank()) {
-      options.setIssuer(issuer);
-    }
     if (audience != null && !audience.isBlank()) {
       options.addAudience(audience);
     }
@@ -69,9 +70,10 @@ public final class TokenVerifier {
   /** @return the verified claims, or a failed future with a 401 {@link ApiError} */
   public Future<JsonObject> verify(String token) {
     Verified cached;
+    JwksCache.Snapshot snapshot = keys.current();
     synchronized (verified) {
       cached = verified.get(token);
-      if (cached != null && System.currentTimeMillis() >= cached.validUntilMs()) {
+      if (cached != null && (System.currentTimeMillis() >= cached.validUntilMs() || !stillTrusted(cached, snapshot))) {
         verified.remove(token);
         cached = null;
       }
@@ -79,7 +81,13 @@ public final class TokenVerifier {
     if (cached != null) {
       return Future.succeededFuture(cached.claims());
     }
-    return verifyNow(token).onSuccess(claims -> remember(token, claims));
+    return verifyNow(token);
+  }
+
+  /** After a JWKS change, a remembered token counts only if the key that signed it is still published. */
+  private static boolean stillTrusted(Verified entry, JwksCache.Snapshot snapshot) {
+    return entry.keysVersion() == snapshot.version()
+        || entry.key() != null && entry.key().equals(snapshot.key(entry.kid()));
   }
 
   /**
@@ -87,41 +95,51 @@ public final class TokenVerifier {
    * Kept until it expires (with the leeway), and at most a few minutes, so a key withdrawn from the JWKS
    * stops being honoured soon. Keyed by the whole token, signature included.
    */
-  private void remember(String token, JsonObject claims) {
+  private void remember(String token, String kid, JwksCache.Snapshot snapshot, JsonObject claims) {
     long now = System.currentTimeMillis();
-    long until = now + CACHE_MILLIS;
-    Long exp = claims.getLong("exp");
-    if (exp != null) {
-      until = Math.min(until, (exp + leewaySeconds) * 1000);
-    }
+    long until = Math.min(now + CACHE_MILLIS, (claims.getLong("exp") + leewaySeconds) * 1000);
     if (until > now) {
       synchronized (verified) {
-        verified.put(token, new Verified(claims, until));
+        verified.put(token, new Verified(claims, until, kid, snapshot.key(kid), snapshot.version()));
       }
     }
   }
 
   private Future<JsonObject> verifyNow(String token) {
-    String algorithm;
+    JsonObject header;
     try {
-      algorithm = algorithmOf(token);
+      header = headerOf(token);
     } catch (RuntimeException e) {
       return Future.failedFuture(ApiError.unauthenticated("The bearer token is malformed."));
     }
-    if (!JwksCache.ALGORITHMS.contains(algorithm)) {
+    if (!(header.getValue("alg") instanceof String algorithm) || !JwksCache.ALGORITHMS.contains(algorithm)) {
       return Future.failedFuture(ApiError.unauthenticated("Tokens must be signed with RS256 or ES256."));
     }
-    return authenticate(token, keys.current())
+    String kid = header.getValue("kid") instanceof String k ? k : null;
+    JwksCache.Snapshot first = keys.current();
+    return authenticate(token, first).map(user -> checked(token, kid, first, user))
         .recover(error -> error instanceof NoSuchKeyIdException
             ? keys.refresh()
                 .recover(down -> Future.succeededFuture(keys.current()))
                 // No key at all means we could not load any yet: that is our outage, not a bad token.
                 .compose(snapshot -> snapshot.keys().isEmpty() ? Future.failedFuture(KEYS_UNAVAILABLE)
-                    : authenticate(token, snapshot))
+                    : authenticate(token, snapshot).map(user -> checked(token, kid, snapshot, user)))
             : Future.failedFuture(error))
-        .map(User::principal)
         .recover(error -> Future.failedFuture(error instanceof ApiError ? error
             : ApiError.unauthenticated("The bearer token is not valid: " + reason(error) + ".")));
+  }
+
+  /**
+   * JWTAuth accepts a token without {@code exp} as never expiring; an access token must say when it ends.
+   * The claims are the token's whole payload (JWTAuth's principal leaves out exp, iat and nbf).
+   */
+  private JsonObject checked(String token, String kid, JwksCache.Snapshot snapshot, User user) {
+    JsonObject claims = user.attributes().getJsonObject("accessToken");
+    if (!(claims.getValue("exp") instanceof Number)) {
+      throw ApiError.unauthenticated("The bearer token is not valid: it has no expiry (exp).");
+    }
+    remember(token, kid, snapshot, claims);
+    return claims;
   }
 
   private Future<User> authenticate(String token, JwksCache.Snapshot snapshot) {
@@ -136,14 +154,13 @@ public final class TokenVerifier {
     return auth.authenticate(new TokenCredentials(token));
   }
 
-  private static String algorithmOf(String token) {
+  private static JsonObject headerOf(String token) {
     String[] parts = token.split("\\.", -1);
     if (parts.length != 3 || parts[2].isEmpty()) {
       throw new IllegalArgumentException("not a signed JWT");
     }
     try {
-      JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
-      return header.getString("alg", "");
+      return new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
     } catch (DecodeException | ClassCastException e) {
       throw new IllegalArgumentException("bad header", e);
     }
@@ -164,17 +181,5 @@ public final class TokenVerifier {
       return "wrong audience";
     }
     return "bad signature or format";
-  }
-
-  /** Roles from Keycloak's {@code realm_access.roles} or a flat {@code roles} claim. */
-  public static Set<String> rolesOf(JsonObject claims) {
-    Set<String> roles = new HashSet<>();
-    if (claims.getValue("realm_access") instanceof JsonObject realm && realm.getValue("roles") instanceof JsonArray a) {
-      a.forEach(v -> roles.add(String.valueOf(v)));
-    }
-    if (claims.getValue("roles") instanceof JsonArray a) {
-      a.forEach(v -> roles.add(String.valueOf(v)));
-    }
-    return Set.copyOf(roles);
   }
 }

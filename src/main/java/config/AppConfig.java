@@ -32,8 +32,22 @@ public final class AppConfig {
   public String oidcIssuer() { return string("oidc", "issuer", ""); }
   public String oidcJwksUrl() { return string("oidc", "jwksUrl", ""); }
   public String oidcAudience() { return string("oidc", "audience", ""); }
+  /** RFC 9068: access tokens name their audience. `start` refuses to run without one unless this is false. */
+  public boolean oidcRequireAudience() { return bool("oidc", "requireAudience", true); }
+  /** Plain-http issuer or JWKS URLs off loopback (an in-cluster identity provider); logged loudly at start. */
+  public boolean oidcAllowHttp() { return bool("oidc", "allowHttp", false); }
+  /** Dotted path of the claim that lists the caller's roles. */
+  public String oidcRolesClaim() { return string("oidc", "rolesClaim", "realm_access.roles"); }
   public int oidcLeewaySeconds() { return integer("oidc", "leewaySeconds", 30); }
   public int jwksRefreshSeconds() { return integer("oidc", "jwksRefreshSeconds", 30); }
+  /** The JWKS is fetched again at least this often, so a key the issuer withdrew stops being trusted. */
+  public int jwksMaxAgeSeconds() {
+    int seconds = integer("oidc", "jwksMaxAgeSeconds", 600);
+    if (seconds < 1) {
+      throw new ConfigException("ROSTER_OIDC_JWKS_MAX_AGE_SECONDS must be at least 1, got " + seconds);
+    }
+    return seconds;
+  }
 
   /** Public keys given in-process by start-dev's token issuer; never set in production. */
   public JsonArray devJwks() {
@@ -55,6 +69,9 @@ public final class AppConfig {
   public String amqpNamespace() { return string("amqp", "namespace", "roster"); }
   public boolean amqpQuorumQueues() { return bool("amqp", "quorumQueues", true); }
   public int amqpPrefetch() { return integer("amqp", "prefetch", 16); }
+  /** CAs trusted for amqps:// (PEM certificates, or a PKCS12/JKS store); empty: the JVM's default CAs. */
+  public String amqpTrustStore() { return string("amqp", "trustStore", ""); }
+  public String amqpTrustStorePassword() { return string("amqp", "trustStorePassword", ""); }
 
   public int notifyMaxAttempts() { return integer("notifications", "maxAttempts", 5); }
   public int relayBatchSize() { return integer("notifications", "relayBatchSize", 200); }
@@ -145,6 +162,37 @@ public final class AppConfig {
   String setting(String path) {
     int dot = path.indexOf('.');
     return string(path.substring(0, dot), path.substring(dot + 1), "").trim();
+  }
+
+  /**
+   * RFC 8725 / RFC 9068: tokens are checked against one named issuer (its `iss`, also when the JWKS URL is
+   * given), for this service's audience, with keys fetched over https.
+   */
+  void requireStrictTokens() {
+    if (oidcIssuer().isBlank()) {
+      throw new ConfigException("missing setting: ROSTER_OIDC_ISSUER (oidc.issuer), the token issuer to trust "
+          + "(every token's `iss` must equal it, also when ROSTER_OIDC_JWKS_URL is set)");
+    }
+    if (DEV_ISSUER.equals(oidcIssuer()) || devJwks() != null) {
+      return; // refused below, with its own message
+    }
+    if (oidcAudience().isBlank() && oidcRequireAudience()) {
+      throw new ConfigException("missing setting: ROSTER_OIDC_AUDIENCE (oidc.audience), the `aud` tokens must carry "
+          + "(or ROSTER_OIDC_REQUIRE_AUDIENCE=false to accept tokens for any audience of the issuer)");
+    }
+    requireHttps("ROSTER_OIDC_ISSUER", oidcIssuer());
+    if (!oidcJwksUrl().isBlank()) {
+      requireHttps("ROSTER_OIDC_JWKS_URL", oidcJwksUrl());
+    }
+  }
+
+  private void requireHttps(String variable, String url) {
+    switch (ProviderUrl.check(url, oidcAllowHttp())) {
+      case MALFORMED -> throw new ConfigException(variable + " must be an https:// URL");
+      case PLAIN_HTTP -> throw new ConfigException(variable + " must be an https:// URL (http only on loopback, "
+          + "or with ROSTER_OIDC_ALLOW_HTTP=true for an identity provider inside a trusted cluster network)");
+      default -> { }
+    }
   }
 
   private JsonObject section(String name) {

@@ -25,8 +25,7 @@ final class RoleSettings {
     require(!config.pgUrl().isBlank(), "missing setting: " + named("pg.url")
         + ", the PostgreSQL URL postgresql://user:password@host:port/database");
     if (config.httpInstances() > 0) {
-      require(!config.oidcIssuer().isBlank() || !config.oidcJwksUrl().isBlank(), "missing setting: "
-          + named("oidc.issuer") + " or " + named("oidc.jwksUrl") + ", the token issuer the API trusts");
+      config.requireStrictTokens();
     }
     if (AppConfig.DEV_ISSUER.equals(config.oidcIssuer()) || config.devJwks() != null) {
       throw new ConfigException("refusing the development token issuer in production mode: set ROSTER_OIDC_ISSUER "

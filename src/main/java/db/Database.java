@@ -26,10 +26,33 @@ public final class Database {
     } catch (RuntimeException e) {
       throw new ConfigException("ROSTER_PG_URL is not a postgresql://user:password@host:port/database URL");
     }
-    return options
+    return trustingRootCertificate(options, config.pgUrl())
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256)
         .setReconnectAttempts(0);
+  }
+
+  /**
+   * libpq's {@code sslrootcert=<PEM file>}: the CA the server's certificate must chain to. The Vert.x URL parser
+   * ignores it, and {@code sslmode=verify-ca} or {@code verify-full} cannot connect without it.
+   */
+  private static PgConnectOptions trustingRootCertificate(PgConnectOptions options, String pgUrl) {
+    String rootCertificate = parameter(pgUrl, "sslrootcert");
+    if (rootCertificate != null && !rootCertificate.isBlank()) {
+      options.setSslOptions(new io.vertx.core.net.ClientSSLOptions()
+          .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(rootCertificate)));
+    }
+    return options;
+  }
+
+  private static String parameter(String url, String name) {
+    int query = url.indexOf('?');
+    for (String parameter : query < 0 ? new String[0] : url.substring(query + 1).split("&")) {
+      if (parameter.startsWith(name + "=")) {
+        return java.net.URLDecoder.decode(parameter.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    return null;
   }
 
   /** Each HTTP verticle has its own pool; distinct names keep their metrics apart. */
@@ -81,8 +104,30 @@ public final class Database {
     return PgBuilder.client().with(pool).with(transport).connectingTo(connectOptions(config)).using(vertx).build();
   }
 
-  /** The same database as a JDBC URL, for Flyway at start-up. */
-  public static String jdbcUrl(PgConnectOptions o) {
-    return "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
+  /** Parameters of ROSTER_PG_URL that the JDBC URL must not carry: the credentials go to Flyway apart. */
+  private static final java.util.Set<String> NOT_FOR_JDBC = java.util.Set.of("user", "password", "host", "hostaddr",
+      "port", "dbname");
+
+  /**
+   * The same database as a JDBC URL, for Flyway at start-up, with the URL's parameters ({@code sslmode},
+   * {@code sslrootcert}, {@code application_name}, ...: pgjdbc reads them under libpq's names), so the migration
+   * connection is as protected as the pool's. Never the password.
+   */
+  public static String jdbcUrl(PgConnectOptions o, String pgUrl) {
+    String host = o.getHost().contains(":") && !o.getHost().startsWith("[") ? "[" + o.getHost() + "]" : o.getHost();
+    StringBuilder url = new StringBuilder("jdbc:postgresql://").append(host).append(':').append(o.getPort())
+        .append('/').append(java.net.URLEncoder.encode(o.getDatabase(), java.nio.charset.StandardCharsets.UTF_8));
+    int query = pgUrl.indexOf('?');
+    char separator = '?';
+    for (String parameter : query < 0 ? new String[0] : pgUrl.substring(query + 1).split("&")) {
+      String name = parameter.contains("=") ? parameter.substring(0, parameter.indexOf('=')) : parameter;
+      if (!name.isEmpty() && !NOT_FOR_JDBC.contains(name)) {
+        // pgjdbc names the schema search path currentSchema
+        url.append(separator).append(name.equals("search_path") ? "currentSchema" + parameter.substring(name.length())
+            : parameter);
+        separator = '&';
+      }
+    }
+    return url.toString();
   }
 }

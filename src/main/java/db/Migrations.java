@@ -20,7 +20,7 @@ public final class Migrations {
     PgConnectOptions pg = Database.connectOptions(config);
     return vertx.executeBlocking(() -> {
       Flyway flyway = Flyway.configure()
-          .dataSource(Database.jdbcUrl(pg), pg.getUser(), pg.getPassword())
+          .dataSource(Database.jdbcUrl(pg, config.pgUrl()), pg.getUser(), pg.getPassword())
           .locations("classpath:db/migration")
           .connectRetries(10)
           .load();

@@ -1,5 +1,6 @@
 package dev;
 
+import auth.RolesClaim;
 import config.AppConfig;
 import config.ConfigException;
 import db.Database;
@@ -79,7 +80,7 @@ public final class DevEnvironment {
                   .put("role", seed.role()).put("subject", seed.subject())))
           .map(member -> {
             tokens.put(seed.role(), issuer.token(vertx, seed.subject(), seed.role(), config.oidcAudience(),
-                config.devTokenTtlHours()));
+                new RolesClaim(config.oidcRolesClaim()), config.devTokenTtlHours()));
             return null;
           }));
     }

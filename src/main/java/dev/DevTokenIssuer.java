@@ -1,5 +1,6 @@
 package dev;
 
+import auth.RolesClaim;
 import config.AppConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -52,7 +53,8 @@ final class DevTokenIssuer {
     return new JsonArray().add(publicJwk());
   }
 
-  String token(Vertx vertx, String subject, String role, String audience, int ttlHours) {
+  /** Roles go where the verifier reads them ({@code oidc.rolesClaim}), as the real issuer would put them. */
+  String token(Vertx vertx, String subject, String role, String audience, RolesClaim roles, int ttlHours) {
     String pem = "-----BEGIN PRIVATE KEY-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
@@ -63,7 +65,7 @@ final class DevTokenIssuer {
     if (audience != null && !audience.isBlank()) {
       options.addAudience(audience);
     }
-    return signer.generateToken(new JsonObject().put("roles", new JsonArray().add(role)), options);
+    return signer.generateToken(roles.put(new JsonObject(), java.util.Set.of(role)), options);
   }
 
   private static String base64Url(BigInteger value) {

@@ -31,7 +31,7 @@ public final class BrokerConnection {
 
   private final Vertx vertx;
   private final Context context;
-  private final String url;
+  private final BrokerEndpoint endpoint;
   private final String name;
   private final Topology topology;
   private final ChannelCall<Void> onConnected;
@@ -43,9 +43,14 @@ public final class BrokerConnection {
   private Future<?> attempt = Future.succeededFuture();
 
   public BrokerConnection(Vertx vertx, String url, String name, Topology topology, ChannelCall<Void> onConnected) {
+    this(vertx, BrokerEndpoint.of(url), name, topology, onConnected);
+  }
+
+  public BrokerConnection(Vertx vertx, BrokerEndpoint endpoint, String name, Topology topology,
+                          ChannelCall<Void> onConnected) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
-    this.url = url;
+    this.endpoint = endpoint;
     this.name = name;
     this.topology = topology;
     this.onConnected = onConnected;
@@ -122,8 +127,7 @@ public final class BrokerConnection {
       return;
     }
     attempt = vertx.executeBlocking(() -> {
-      ConnectionFactory factory = new ConnectionFactory();
-      factory.setUri(url);
+      ConnectionFactory factory = endpoint.factory();
       if (factory.getVirtualHost().isEmpty()) {
         factory.setVirtualHost("/"); // amqp://host:5672/ means the default vhost, as RabbitMQ users expect
       }
@@ -159,7 +163,8 @@ public final class BrokerConnection {
           log.info("{}: connected to the broker", name);
         }
       } else if (!closing) {
-        log.warn("{}: cannot reach the broker ({}); retrying in {} ms", name, describe(result.cause()), backoffMs);
+        log.warn("{}: cannot reach the broker at {} ({}); retrying in {} ms", name, endpoint.redacted(),
+            endpoint.scrub(describe(result.cause())), backoffMs);
         long delay = backoffMs;
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         vertx.setTimer(delay, t -> connect());
@@ -175,7 +180,7 @@ public final class BrokerConnection {
       if (connection != conn) {
         return;
       }
-      log.warn("{}: broker connection lost: {}", name, why);
+      log.warn("{}: broker connection lost: {}", name, endpoint.scrub(why));
       connection = null;
       channel = null;
       vertx.executeBlocking(() -> {
@@ -217,10 +222,17 @@ public final class BrokerConnection {
       return "timeout";
     }
     Throwable root = t;
+    boolean tls = false;
     while (root.getCause() != null) {
+      tls |= root instanceof javax.net.ssl.SSLException;
       root = root.getCause();
     }
-    return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    String what = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    if (tls || root instanceof javax.net.ssl.SSLException || root instanceof java.security.cert.CertificateException) {
+      return "TLS handshake refused: the broker's certificate is not trusted or does not name the URL's host ("
+          + what + "); ROSTER_AMQP_TRUST_STORE names the CAs to trust";
+    }
+    return what;
   }
 
 }

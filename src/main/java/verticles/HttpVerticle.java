@@ -3,6 +3,7 @@ package verticles;
 import auth.BearerAuthHandler;
 import auth.JwksCache;
 import auth.MemberLinks;
+import auth.RolesClaim;
 import auth.TokenVerifier;
 import bookings.BookingMetrics;
 import bookings.BookingRepository;
@@ -104,7 +105,8 @@ public final class HttpVerticle extends VerticleBase {
       root.route()
           .handler(ApiOnly.of(new JsonContentType()))
           .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())))
-          .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository))));
+          .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
+              new RolesClaim(config.oidcRolesClaim()))));
       root.route().subRouter(api);
       root.route().failureHandler(problems);
       root.errorHandler(404, problems);

@@ -5,6 +5,7 @@ import auth.JwksCache;
 import auth.JwksSource;
 import config.AppConfig;
 import config.ConfigLoader;
+import config.ProviderUrl;
 import config.RuntimeMode;
 import db.Migrations;
 import dev.DevEnvironment;
@@ -12,6 +13,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
 import cron.CronMetrics;
 import cron.LeaderElection;
@@ -111,7 +114,7 @@ public final class MainVerticle extends VerticleBase {
             new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json()));
     return Future.all(relay, workers).<Void>mapEmpty().onSuccess(v -> log.info(
         "notifications: {} relay(s), {} worker(s), broker {}", config.relayInstances(), config.workerInstances(),
-        config.amqpUrl().replaceAll("//[^@/]*@", "//")));
+        BrokerEndpoint.of(config).redacted()));
   }
 
   private Future<AppConfig> prepare(AppConfig config) {
@@ -132,8 +135,12 @@ public final class MainVerticle extends VerticleBase {
     AppConfig resolved = config.httpPort() == 0 ? config.with("http", "port", freePort()) : config;
     JwksSource source = resolved.devJwks() != null
         ? JwksSource.fixed(resolved.devJwks())
-        : new HttpJwksSource(WebClient.create(vertx), resolved.oidcIssuer(), resolved.oidcJwksUrl());
+        // No redirects: an https URL must not lead the key fetch to a plain-http one.
+        : new HttpJwksSource(WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false)),
+            resolved.oidcIssuer(), resolved.oidcJwksUrl(), resolved.oidcAllowHttp());
+    warnAboutLaxTokenSettings(resolved);
     JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
+    keys.refreshEvery(vertx, resolved.jwksMaxAgeSeconds());
     return vertx.fileSystem().readFile("openapi.yaml")
         .compose(contract -> keys.refresh().otherwiseEmpty()
             .compose(ignored -> vertx.deployVerticle(() -> new HttpVerticle(keys, contract.toString(), brokerHealth),
@@ -147,6 +154,24 @@ public final class MainVerticle extends VerticleBase {
           }
           return null;
         });
+  }
+
+  /** Settings ops may choose on purpose, but that weaken the token checks: say so where ops look. */
+  private static void warnAboutLaxTokenSettings(AppConfig config) {
+    if (config.devJwks() != null) {
+      return;
+    }
+    for (String url : new String[] {config.oidcIssuer(), config.oidcJwksUrl()}) {
+      if (!url.isBlank() && ProviderUrl.check(url, true) == ProviderUrl.Verdict.ALLOWED_HTTP) {
+        log.warn("SECURITY: ROSTER_OIDC_ALLOW_HTTP=true: the identity provider at {} is reached over plain http; "
+            + "anyone on that network path can swap its keys and forge tokens. Use it only inside a trusted "
+            + "cluster network", url);
+      }
+    }
+    if (config.oidcAudience().isBlank()) {
+      log.warn("SECURITY: ROSTER_OIDC_REQUIRE_AUDIENCE=false and no ROSTER_OIDC_AUDIENCE: tokens the issuer made "
+          + "for any of its clients are accepted");
+    }
   }
 
   @Override

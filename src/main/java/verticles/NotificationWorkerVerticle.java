@@ -9,6 +9,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
 import notifications.BrokerConnection;
+import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
 import notifications.NotificationMetrics;
 import notifications.NotificationRepository;
@@ -46,7 +47,7 @@ public final class NotificationWorkerVerticle extends VerticleBase {
     worker = new NotificationWorker(vertx, pool, new NotificationRepository(), channels(config),
         new Templates(ZoneId.of(config.notifyTimezone())), new NotificationMetrics(BackendRegistries.getDefaultNow()),
         config.notifyMaxAttempts(), config.amqpPrefetch(), config.sendTimeoutMs());
-    broker = new BrokerConnection(vertx, config.amqpUrl(), "roster-worker", OutboxRelayVerticle.topologyOf(config),
+    broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-worker", OutboxRelayVerticle.topologyOf(config),
         worker::onConnected);
     worker.attach(broker);
     health.register(broker);

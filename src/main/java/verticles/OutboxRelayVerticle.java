@@ -9,6 +9,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import notifications.BrokerConnection;
+import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
 import notifications.NotificationMetrics;
 import notifications.NotificationRepository;
@@ -40,7 +41,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     OutboxRelay relay = new OutboxRelay(vertx, pool, new NotificationRepository(), new NotificationMetrics(registry),
         config.relayBatchSize());
-    broker = new BrokerConnection(vertx, config.amqpUrl(), "roster-relay", topologyOf(config), relay::onConnected);
+    broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-relay", topologyOf(config), relay::onConnected);
     relay.attach(broker);
     health.register(broker);
     listen(config, relay);

@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import notifications.BrokerConnection;
+import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
 
 import java.util.List;
@@ -40,7 +41,7 @@ public final class TaskWorkerVerticle extends VerticleBase {
         new PurgeExpiredTask(taskRepository, config.retentionDays())));
     TaskWorker worker = new TaskWorker(vertx, pool, new CronRepository(), tasks, metrics, config.nodeId(),
         config.taskMaxAttempts(), config.taskTimeoutMs());
-    broker = new BrokerConnection(vertx, config.amqpUrl(), "roster-tasks", OutboxRelayVerticle.topologyOf(config),
+    broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-tasks", OutboxRelayVerticle.topologyOf(config),
         worker::onConnected);
     worker.attach(broker);
     health.register(broker);

@@ -92,8 +92,8 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load(null, with(with(apiOnly, "ROSTER_PG_URL", "postgresql://a@b/c"),
         "ROSTER_OIDC_ISSUER", AppConfig.DEV_ISSUER)).requireProductionSettings())
         .hasMessageContaining("development token issuer");
-    Map<String, String> complete = with(with(apiOnly, "ROSTER_PG_URL", "postgresql://a@b/c"),
-        "ROSTER_OIDC_ISSUER", "https://id.example/realms/r");
+    Map<String, String> complete = with(with(with(apiOnly, "ROSTER_PG_URL", "postgresql://a@b/c"),
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/r"), "ROSTER_OIDC_AUDIENCE", "roster-api");
     load(null, complete).requireProductionSettings();
 
     // the relay and workers need a broker, and workers a mail server
@@ -122,8 +122,10 @@ class ConfigLoaderTest {
   @Test
   void theTokenIssuerIsRequiredOnlyWhereTheApiRuns() throws Exception {
     accepted(WORKER);
-    refused(with(WORKER, "ROSTER_HTTP_INSTANCES", "1"), "ROSTER_OIDC_ISSUER", "ROSTER_OIDC_JWKS_URL");
-    accepted(with(with(WORKER, "ROSTER_HTTP_INSTANCES", "1"), "ROSTER_OIDC_JWKS_URL", "https://id.example/jwks"));
+    Map<String, String> api = with(WORKER, "ROSTER_HTTP_INSTANCES", "1");
+    refused(api, "ROSTER_OIDC_ISSUER");
+    refused(with(api, "ROSTER_OIDC_JWKS_URL", "https://id.example/jwks"), "ROSTER_OIDC_ISSUER");
+    accepted(with(with(api, "ROSTER_OIDC_ISSUER", "https://id.example/realms/r"), "ROSTER_OIDC_AUDIENCE", "roster-api"));
     refused(with(WORKER, "ROSTER_OIDC_ISSUER", AppConfig.DEV_ISSUER), "development token issuer");
   }
 
@@ -200,6 +202,40 @@ class ConfigLoaderTest {
         .hasMessageContaining("ROSTER_CLUSTER_DISCOVERY must be tcp or kubernetes, got 'multicast'");
     // not clustered: the cluster settings are not used, so not checked
     load(null, Map.of("ROSTER_CLUSTER_DISCOVERY", "multicast")).requireClusterSettings();
+  }
+
+  @Test
+  void productionRefusesLaxTokenSettings() throws Exception {
+    Map<String, String> base = Map.of("ROSTER_RELAY_INSTANCES", "0", "ROSTER_WORKER_INSTANCES", "0",
+        "ROSTER_PG_URL", "postgresql://a@b/c", "ROSTER_OIDC_AUDIENCE", "roster-api");
+    // the issuer is always checked, so a JWKS URL alone is not enough
+    assertThatThrownBy(() -> load(null, with(base, "ROSTER_OIDC_JWKS_URL", "https://id.example/jwks"))
+        .requireProductionSettings()).hasMessageStartingWith("missing setting: ROSTER_OIDC_ISSUER");
+    Map<String, String> issued = with(base, "ROSTER_OIDC_ISSUER", "https://id.example/realms/r");
+    assertThat(load(null, issued).oidcRolesClaim()).isEqualTo("realm_access.roles");
+    assertThat(load(null, issued).jwksMaxAgeSeconds()).isEqualTo(600);
+
+    // aud: required, unless explicitly turned off
+    Map<String, String> noAudience = with(issued, "ROSTER_OIDC_AUDIENCE", "");
+    assertThatThrownBy(() -> load(null, noAudience).requireProductionSettings())
+        .hasMessageStartingWith("missing setting: ROSTER_OIDC_AUDIENCE");
+    load(null, with(noAudience, "ROSTER_OIDC_REQUIRE_AUDIENCE", "false")).requireProductionSettings();
+
+    // https, except on loopback or when plain http is explicitly allowed
+    for (String variable : List.of("ROSTER_OIDC_ISSUER", "ROSTER_OIDC_JWKS_URL")) {
+      Map<String, String> plain = with(issued, variable, "http://keycloak.id.svc:8080/realms/r");
+      assertThatThrownBy(() -> load(null, plain).requireProductionSettings())
+          .hasMessageStartingWith(variable + " must be an https:// URL");
+      load(null, with(plain, "ROSTER_OIDC_ALLOW_HTTP", "true")).requireProductionSettings();
+      for (String loopback : List.of("http://127.0.0.1:8080/realms/r", "http://localhost/realms/r",
+          "http://[::1]:8080/realms/r")) {
+        load(null, with(issued, variable, loopback)).requireProductionSettings();
+      }
+    }
+    assertThatThrownBy(() -> load(null, with(issued, "ROSTER_OIDC_ISSUER", "http://127.0.0.1.example.com/r"))
+        .requireProductionSettings()).hasMessageStartingWith("ROSTER_OIDC_ISSUER must be an https:// URL");
+    assertThatThrownBy(() -> load(null, with(issued, "ROSTER_OIDC_ISSUER", "ftp://id.example/r"))
+        .requireProductionSettings()).hasMessageStartingWith("ROSTER_OIDC_ISSUER must be an https:// URL");
   }
 
   private static Map<String, String> with(Map<String, String> env, String key, String value) {

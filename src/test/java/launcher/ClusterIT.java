@@ -86,6 +86,7 @@ class ClusterIT {
     env.put("ROSTER_PG_URL", db.url());
     env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
     env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
+    env.put("ROSTER_OIDC_AUDIENCE", TestIssuer.AUDIENCE);
     env.put("ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
     env.put("ROSTER_AMQP_NAMESPACE", cluster);
     env.put("ROSTER_NOTIFY_CHANNEL", "log");

@@ -92,6 +92,7 @@ class LeadershipIT {
     env.put("ROSTER_PG_URL", db.url());
     env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
     env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
+    env.put("ROSTER_OIDC_AUDIENCE", TestIssuer.AUDIENCE);
     env.put("ROSTER_HTTP_PORT", String.valueOf(apiPort));
     env.put("ROSTER_HTTP_INSTANCES", "1");
     env.put("ROSTER_RELAY_INSTANCES", "0");

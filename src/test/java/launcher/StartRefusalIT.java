@@ -23,14 +23,24 @@ class StartRefusalIT {
   @Test
   void withoutBrokerWhileTheNotificationRolesRun() throws Exception {
     assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
-        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster"), "ROSTER_AMQP_URL");
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_OIDC_AUDIENCE", "roster-api"),
+        "ROSTER_AMQP_URL");
   }
 
   @Test
   void withoutMailServerWhileWorkersRun() throws Exception {
     assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
-        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672"),
-        "ROSTER_SMTP_HOST");
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_OIDC_AUDIENCE", "roster-api",
+        "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672"), "ROSTER_SMTP_HOST");
+  }
+
+  @Test
+  void withoutAudienceOrWithAPlainHttpIssuer() throws Exception {
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster"), "ROSTER_OIDC_AUDIENCE");
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+        "ROSTER_OIDC_ISSUER", "http://id.example/realms/roster", "ROSTER_OIDC_AUDIENCE", "roster-api"),
+        "ROSTER_OIDC_ALLOW_HTTP");
   }
 
   @Test

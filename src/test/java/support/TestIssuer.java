@@ -40,6 +40,8 @@ public final class TestIssuer implements AutoCloseable {
   private final HttpServer server;
   private final List<JWK> published = new CopyOnWriteArrayList<>();
   private final AtomicInteger jwksRequests = new AtomicInteger();
+  /** The issuer its openid-configuration names: its own unless a test makes it lie. */
+  private volatile String discoveredIssuer;
   private volatile RSAKey rsa;
   private final ECKey ec;
 
@@ -53,8 +55,10 @@ public final class TestIssuer implements AutoCloseable {
     } catch (JOSEException | IOException e) {
       throw new IllegalStateException(e);
     }
-    server.createContext("/.well-known/openid-configuration", exchange -> respond(exchange.getResponseBody(),
-        exchange, "{\"issuer\":\"" + issuer() + "\",\"jwks_uri\":\"" + issuer() + "/jwks\"}"));
+    // Where Keycloak serves it: <issuer>/.well-known/openid-configuration.
+    server.createContext("/realms/roster/.well-known/openid-configuration", exchange -> respond(
+        exchange.getResponseBody(), exchange, "{\"issuer\":\"" + (discoveredIssuer != null ? discoveredIssuer : issuer())
+        + "\",\"jwks_uri\":\"" + jwksUrl() + "\"}"));
     server.createContext("/jwks", exchange -> {
       jwksRequests.incrementAndGet();
       respond(exchange.getResponseBody(), exchange, new JWKSet(new ArrayList<>(published)).toString(true));
@@ -75,7 +79,7 @@ public final class TestIssuer implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/realms/roster";
   }
 
-  /** The server answers under any path; the realm path only makes the issuer look like Keycloak's. */
+  /** The JWKS, as the openid-configuration names it. */
   public String jwksUrl() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
   }
@@ -89,10 +93,9 @@ public final class TestIssuer implements AutoCloseable {
     return sign(rsa, JWSAlgorithm.RS256, claims(subject, roles).build());
   }
 
-  /** A valid ES256 token, with a flat {@code roles} claim. */
+  /** A valid ES256 token (Keycloak's realm_access form). */
   public String es256Token(String subject, String... roles) {
-    JWTClaimsSet claims = base(subject).claim("roles", List.of(roles)).build();
-    return sign(ec, JWSAlgorithm.ES256, claims);
+    return sign(ec, JWSAlgorithm.ES256, claims(subject, roles).build());
   }
 
   public JWTClaimsSet.Builder claims(String subject, String... roles) {
@@ -128,6 +131,16 @@ public final class TestIssuer implements AutoCloseable {
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The issuer withdraws a key: its JWKS no longer publishes it. */
+  public void withdraw(String kid) {
+    published.removeIf(key -> key.getKeyID().equals(kid));
+  }
+
+  /** Makes the openid-configuration name another issuer than the one this server is. */
+  public void discoveryNamesIssuer(String issuer) {
+    discoveredIssuer = issuer;
   }
 
   public RSAKey rsaKey() {

@@ -1,0 +1,152 @@
+package notifications;
+
+import com.rabbitmq.client.ConnectionFactory;
+import config.AppConfig;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+
+/**
+ * Where the broker is and whom to trust there. For {@code amqps://} the broker's certificate must chain to a
+ * trusted CA (the JVM's, or those of {@code amqp.trustStore}) and name the host of the URL: the RabbitMQ
+ * client's own {@code amqps} default trusts any certificate. The URL's password never leaves this class:
+ * log lines get {@link #redacted()} and {@link #scrub(String)}.
+ */
+public final class BrokerEndpoint {
+
+  private final String url;
+  private final String trustStore;
+  private final String trustStorePassword;
+  private volatile SSLContext tls;
+
+  private BrokerEndpoint(String url, String trustStore, String trustStorePassword) {
+    this.url = url == null ? "" : url.trim();
+    this.trustStore = trustStore == null ? "" : trustStore.trim();
+    this.trustStorePassword = trustStorePassword == null ? "" : trustStorePassword;
+  }
+
+  public static BrokerEndpoint of(AppConfig config) {
+    return new BrokerEndpoint(config.amqpUrl(), config.amqpTrustStore(), config.amqpTrustStorePassword());
+  }
+
+  /** Trusting the JVM's default CAs for amqps://. */
+  public static BrokerEndpoint of(String url) {
+    return new BrokerEndpoint(url, "", "");
+  }
+
+  /** A connection factory for this endpoint. Blocking (it may read the trust store): call on a worker. */
+  ConnectionFactory factory() throws Exception {
+    URI uri = uri();
+    ConnectionFactory factory = new ConnectionFactory();
+    try {
+      factory.setUri(uri);
+    } catch (Exception e) {
+      // Its messages quote the user info, password included.
+      throw new IllegalArgumentException("ROSTER_AMQP_URL is not an amqp://user:password@host:port/vhost URL");
+    }
+    if (factory.isSSL()) {
+      factory.useSslProtocol(tls());
+      factory.enableHostnameVerification();
+    }
+    return factory;
+  }
+
+  /** The URL without user and password, for log lines. */
+  public String redacted() {
+    try {
+      URI uri = uri();
+      return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null).toString();
+    } catch (Exception e) {
+      return "(a malformed ROSTER_AMQP_URL)";
+    }
+  }
+
+  /** The text with the URL's password (as written and decoded) blanked out, should a library quote it. */
+  public String scrub(String text) {
+    if (text == null) {
+      return null;
+    }
+    String out = text;
+    for (String secret : passwords()) {
+      if (secret.length() >= 3) {
+        out = out.replace(secret, "***");
+      }
+    }
+    return out;
+  }
+
+  private String[] passwords() {
+    int scheme = url.indexOf("://");
+    int at = url.lastIndexOf('@');
+    if (scheme < 0 || at < scheme) {
+      return new String[0];
+    }
+    String userInfo = url.substring(scheme + 3, at);
+    int colon = userInfo.indexOf(':');
+    if (colon < 0) {
+      return new String[0];
+    }
+    String raw = userInfo.substring(colon + 1);
+    try {
+      return new String[] {raw, URLDecoder.decode(raw, StandardCharsets.UTF_8)};
+    } catch (IllegalArgumentException e) {
+      return new String[] {raw};
+    }
+  }
+
+  private URI uri() {
+    try {
+      return new URI(url);
+    } catch (URISyntaxException e) {
+      // getReason() leaves the input (and so the password) out.
+      throw new IllegalArgumentException("ROSTER_AMQP_URL is not a valid URL: " + e.getReason());
+    }
+  }
+
+  private SSLContext tls() throws Exception {
+    SSLContext context = tls;
+    if (context == null) {
+      TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(trustStore.isEmpty() ? null : loadTrustStore());
+      context = SSLContext.getInstance("TLS");
+      context.init(null, trust.getTrustManagers(), null);
+      tls = context;
+    }
+    return context;
+  }
+
+  /** PEM certificates (a CA bundle, as Kubernetes secrets hold them) or a PKCS12/JKS store. */
+  private KeyStore loadTrustStore() throws Exception {
+    Path path = Path.of(trustStore);
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(path);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot read ROSTER_AMQP_TRUST_STORE " + path + ": " + e);
+    }
+    if (new String(bytes, StandardCharsets.ISO_8859_1).contains("-----BEGIN CERTIFICATE-----")) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate certificate : CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(bytes))) {
+        store.setCertificateEntry("ca-" + i++, certificate);
+      }
+      if (i == 0) {
+        throw new IllegalStateException("ROSTER_AMQP_TRUST_STORE " + path + " holds no certificate");
+      }
+      return store;
+    }
+    return KeyStore.getInstance(path.toFile(), trustStorePassword.toCharArray());
+  }
+}
