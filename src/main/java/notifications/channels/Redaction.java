@@ -13,7 +13,7 @@ public final class Redaction {
   /** E.164 with its +, loosely spaced, or URL-encoded (%2B); provider error codes (5 digits) stay readable. */
   private static final Pattern PHONE = Pattern.compile("(?:\\+|%2[Bb])\\d[\\d ().-]{5,}\\d");
   /** A long run of digits: a phone number without its +. */
-  private static final Pattern DIGITS = Pattern.compile("(?<![\\w.])\\d{8,}(?![\\w.])");
+  private static final Pattern DIGITS = Pattern.compile("(?<!\\w)(?<!\\d\\.)\\d{8,}(?!\\w)(?!\\.\\d)");
   /**
    * A push token, an access token or a key: 20 or more characters of a token's alphabet, with a digit and a
    * letter in them (so that long words of a message stay).
