@@ -163,17 +163,22 @@ public final class BookingRepository {
         .map(BookingRepository::firstOrNull);
   }
 
-  /** Active bookings of an event with their members, in arrival order, for the roster. */
+  /**
+   * Active bookings of an event with their members, in arrival order, for the roster. Only the member's summary
+   * (id, name, status) is read: a roster shows who comes, not how to reach them.
+   */
   public Future<List<RosterEntry>> roster(SqlClient db, UUID eventId) {
-    return db.preparedQuery("SELECT " + COLUMNS + ", m.id AS m_id, m.email AS m_email, m.name AS m_name, "
-            + "m.phone AS m_phone, m.role AS m_role, m.status AS m_status, m.subject AS m_subject, "
-            + "m.channels AS m_channels, m.push_token AS m_push_token, m.created_at AS m_created_at, "
-            + "m.updated_at AS m_updated_at FROM bookings b JOIN members m ON m.id = b.member_id "
+    return db.preparedQuery("SELECT " + COLUMNS + ", m.name AS m_name, m.status AS m_status "
+            + "FROM bookings b JOIN members m ON m.id = b.member_id "
             + "WHERE b.event_id = $1 AND b.status IN ('confirmed', 'attended', 'waitlisted') ORDER BY b.seq")
         .execute(Tuple.of(eventId))
         .map(rows -> {
           List<RosterEntry> entries = new ArrayList<>();
-          rows.forEach(r -> entries.add(new RosterEntry(Booking.from(r), memberOf(r))));
+          rows.forEach(r -> {
+            Booking booking = Booking.from(r);
+            entries.add(new RosterEntry(booking,
+                Member.summaryJson(booking.memberId(), r.getString("m_name"), r.getString("m_status"))));
+          });
           return entries;
         });
   }
@@ -182,13 +187,6 @@ public final class BookingRepository {
     public JsonObject toJson() {
       return booking.toJson().put("member", member);
     }
-  }
-
-  private static JsonObject memberOf(Row r) {
-    return new Member(r.getUUID("m_id"), r.getString("m_email"), r.getString("m_name"), r.getString("m_phone"),
-        r.getString("m_role"), r.getString("m_status"), r.getString("m_subject"),
-        List.of(r.getArrayOfStrings("m_channels")), r.getString("m_push_token"),
-        r.getOffsetDateTime("m_created_at"), r.getOffsetDateTime("m_updated_at")).toJson();
   }
 
   private static Booking firstOrNull(RowSet<Row> rows) {

@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** The "Scheduled jobs" API of API.md: admins create, change, trigger and inspect jobs. */
+/** The "Scheduled jobs" operations of openapi.yaml: admins create, change, trigger and inspect jobs. */
 public final class CronService {
 
   private final Pool pool;
@@ -36,6 +36,7 @@ public final class CronService {
       }
       String timezone = body.getString("timezone", "UTC");
       CronSchedule schedule = parse(body.getString("cronExpression"), timezone);
+      requireRunnable(task, body.getJsonObject("payload"));
       boolean enabled = body.getBoolean("enabled", true);
       Instant next = enabled ? schedule.next(Instant.now()).orElse(null) : null;
       return repository.insert(pool, task, schedule.expression(), timezone,
@@ -88,6 +89,7 @@ public final class CronService {
       String timezone = changes.getString("timezone", job.timezone());
       boolean enabled = changes.getBoolean("enabled", job.enabled());
       CronSchedule schedule = parse(expression, timezone);
+      requireRunnable(job.taskName(), changes.getJsonObject("payload"));
       boolean reschedule = changes.containsKey("cronExpression") || changes.containsKey("timezone")
           || changes.containsKey("enabled");
       Instant next = !enabled ? null
@@ -128,6 +130,14 @@ public final class CronService {
           ? new ApiError(400, "unknown_timezone", e.getMessage(), List.of(new ApiError.FieldError("timezone", e.getMessage())))
           : new ApiError(400, "invalid_cron_expression", e.getMessage(),
               List.of(new ApiError.FieldError("cronExpression", e.getMessage())));
+    }
+  }
+
+  /** A payload its task cannot run with is refused now, not failed at every attempt of every run. */
+  private static void requireRunnable(String task, JsonObject payload) {
+    List<ApiError.FieldError> errors = TaskPayload.errors(task, payload);
+    if (!errors.isEmpty()) {
+      throw ApiError.invalid(errors);
     }
   }
 

@@ -35,6 +35,16 @@ public final class TaskRepository {
         .execute(Tuple.of(retentionDays)).map(r -> r.rowCount());
   }
 
+  /**
+   * Sent and failed deliveries (they hold who was notified and the provider's last answer) once both their
+   * creation and their last change are older than the retention; pending ones are still being delivered.
+   */
+  public Future<Integer> purgeFinishedDeliveries(SqlClient db, int retentionDays) {
+    return db.preparedQuery("DELETE FROM notification_deliveries WHERE status IN ('sent', 'failed') "
+            + "AND created_at < now() - make_interval(days => $1) AND updated_at < now() - make_interval(days => $1)")
+        .execute(Tuple.of(retentionDays)).map(r -> r.rowCount());
+  }
+
   public Future<Integer> purgeFinishedRuns(SqlClient db, int retentionDays) {
     return db.preparedQuery("DELETE FROM job_runs WHERE finished_at < now() - make_interval(days => $1)")
         .execute(Tuple.of(retentionDays)).map(r -> r.rowCount());

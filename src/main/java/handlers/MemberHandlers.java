@@ -33,14 +33,14 @@ public final class MemberHandlers {
   }
 
   private void me(RoutingContext rc) {
-    Reply.ok(rc, members.me(Requests.caller(rc)), Member::toJson);
+    Reply.ok(rc, members.me(Requests.caller(rc)));
   }
 
   private void get(RoutingContext rc) {
-    Reply.ok(rc, members.get(Requests.caller(rc), Requests.pathId(rc)), Member::toJson);
+    Reply.ok(rc, members.get(Requests.caller(rc), Requests.pathId(rc)));
   }
 
   private void update(RoutingContext rc) {
-    Reply.ok(rc, members.update(Requests.caller(rc), Requests.pathId(rc), Requests.body(rc)), Member::toJson);
+    Reply.ok(rc, members.update(Requests.caller(rc), Requests.pathId(rc), Requests.body(rc)));
   }
 }

@@ -27,7 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The single place where failures become RFC 9457 problem+json with API.md's stable codes.
+ * The single place where failures become RFC 9457 problem+json with the stable codes of openapi.yaml.
  * Also the router's error handler for 404/405. Stack traces are logged, never sent.
  */
 public final class ProblemHandler implements Handler<RoutingContext> {
@@ -35,6 +35,8 @@ public final class ProblemHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
   private static final Pattern PARAMETER = Pattern.compile("(?:query|path|header|cookie) parameter ([\\w-]+)");
   private static final Pattern QUOTED = Pattern.compile("\"([^\"]+)\"");
+  /** The wrapper of an if/then/else branch (ContractLoader puts one around the e-mail format). */
+  private static final Pattern CONDITIONAL = Pattern.compile("Instance does not match \"(then|else)\" schema");
 
   @Override
   public void handle(RoutingContext rc) {
@@ -142,7 +144,8 @@ public final class ProblemHandler implements Handler<RoutingContext> {
 
   /**
    * The schema validator reports a wrong value at several levels: the value itself ("Instance type number is
-   * invalid"), then wrappers ("Property x does not match schema", "... additional properties schema"). Keep the
+   * invalid"), then wrappers ("Property x does not match schema", "... additional properties schema",
+   * "Instance does not match \"then\" schema"). Keep the
    * specific messages; a field with only the additional-properties complaint is an unknown field.
    */
   private static List<String> mostSpecific(List<String> messages) {
@@ -156,7 +159,8 @@ public final class ProblemHandler implements Handler<RoutingContext> {
   }
 
   private static boolean isWrapper(String message) {
-    return message.contains("does not match additional properties schema") || message.endsWith("does not match schema");
+    return message.contains("does not match additional properties schema") || message.endsWith("does not match schema")
+        || CONDITIONAL.matcher(message).matches();
   }
 
   private static List<OutputUnit> leaves(OutputUnit unit) {

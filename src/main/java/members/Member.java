@@ -9,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
+/** A member, whole ({@link #toJson}) or as the summary of openapi.yaml's MemberSummary ({@link #toSummaryJson}). */
 public record Member(UUID id, String email, String name, String phone, String role, String status, String subject,
                      List<String> channels, String pushToken, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
 
@@ -17,6 +18,15 @@ public record Member(UUID id, String email, String name, String phone, String ro
         row.getString("role"), row.getString("status"), row.getString("subject"),
         List.of(row.getArrayOfStrings("channels")), row.getString("push_token"),
         row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"));
+  }
+
+  /** What anyone who may see the member at all sees: no contact details, no token, no identity link. */
+  public static JsonObject summaryJson(UUID id, String name, String status) {
+    return new JsonObject().put("id", id.toString()).put("name", name).put("status", status);
+  }
+
+  public JsonObject toSummaryJson() {
+    return summaryJson(id, name, status);
   }
 
   public JsonObject toJson() {

@@ -10,7 +10,11 @@ import web.Page;
 
 import java.util.UUID;
 
-/** Who may see and change which member, per API.md. A member probing another's id gets 404. */
+/**
+ * Who may see and change which member, per openapi.yaml. A member probing another's id gets 404. Admins and the
+ * member itself see the whole member; trainers see other members' summaries (id, name, status), without the
+ * e-mail, phone, push token or identity link they do not need.
+ */
 public final class MemberService {
 
   private final Pool pool;
@@ -28,18 +32,19 @@ public final class MemberService {
     return members.insert(pool, body);
   }
 
-  public Future<Member> get(Caller caller, UUID id) {
+  public Future<JsonObject> get(Caller caller, UUID id) {
     if (!caller.isStaff() && !caller.isMember(id.toString())) {
       return Future.failedFuture(notFound());
     }
-    return members.findById(pool, id).map(MemberService::found);
+    return members.findById(pool, id).map(MemberService::found).map(m -> view(caller, m));
   }
 
-  public Future<Member> me(Caller caller) {
+  public Future<JsonObject> me(Caller caller) {
     if (caller.memberId() == null) {
       return Future.failedFuture(ApiError.notFound("Your token is linked to no member."));
     }
-    return members.findById(pool, UUID.fromString(caller.memberId())).map(MemberService::found);
+    return members.findById(pool, UUID.fromString(caller.memberId())).map(MemberService::found)
+        .map(m -> view(caller, m));
   }
 
   public Future<JsonObject> list(Caller caller, String role, Cursor after, int limit) {
@@ -47,10 +52,12 @@ public final class MemberService {
       return Future.failedFuture(ApiError.forbidden("Only admins and trainers list members."));
     }
     return members.list(pool, role, after, limit + 1)
-        .map(rows -> Page.of(rows, limit, Member::toJson, Member::createdAt, Member::id));
+        // one shape per list: whole members for admins, summaries for trainers (their own entry included)
+        .map(rows -> Page.of(rows, limit, caller.isAdmin() ? Member::toJson : Member::toSummaryJson,
+            Member::createdAt, Member::id));
   }
 
-  public Future<Member> update(Caller caller, UUID id, JsonObject changes) {
+  public Future<JsonObject> update(Caller caller, UUID id, JsonObject changes) {
     if (!caller.isAdmin()) {
       if (!caller.isMember(id.toString())) {
         return Future.failedFuture(caller.isTrainer()
@@ -61,7 +68,12 @@ public final class MemberService {
         return Future.failedFuture(ApiError.forbidden("Only admins change a member's role or status."));
       }
     }
-    return members.update(pool, id, changes).map(MemberService::found);
+    return members.update(pool, id, changes).map(MemberService::found).map(m -> view(caller, m));
+  }
+
+  /** The whole member for admins and the member itself; the summary for anyone else allowed to see it. */
+  private static JsonObject view(Caller caller, Member member) {
+    return caller.isAdmin() || caller.isMember(member.id().toString()) ? member.toJson() : member.toSummaryJson();
   }
 
   private static Member found(Member member) {

@@ -11,6 +11,7 @@ import io.vertx.sqlclient.Pool;
 import notifications.NotificationRepository.Claim;
 import notifications.channels.DeliveryException;
 import notifications.channels.NotificationChannel;
+import notifications.channels.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -186,7 +187,8 @@ public final class NotificationWorker {
   }
 
   private Future<Void> failed(Channel ch, long tag, NotificationMessage message, int attempt, Throwable error) {
-    String reason = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    // what a provider answered may hold the member's phone, address or token: none of it reaches a log or lastError
+    String reason = Redaction.apply(error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
     boolean permanent = error instanceof DeliveryException d && d.permanent();
     if (permanent || attempt >= maxAttempts) {
       metrics.failed(message.channel());

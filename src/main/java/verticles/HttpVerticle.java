@@ -46,6 +46,7 @@ import schedules.ScheduleService;
 import web.ContractLoader;
 import web.ApiOnly;
 import web.JsonContentType;
+import web.StorableText;
 
 /** One HTTP server instance: its own pool, the contract-built router, and the ops routes. Wiring only. */
 public final class HttpVerticle extends VerticleBase {
@@ -84,6 +85,9 @@ public final class HttpVerticle extends VerticleBase {
       RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
       // Authentication runs before the contract router (so a missing token is 401 before any 400).
       builder.getRoutes().forEach(route -> route.setDoSecurity(false));
+      // First handler of every operation: text the database cannot store is a 400 before anything is written.
+      StorableText storableText = new StorableText();
+      builder.getRoutes().forEach(route -> route.addHandler(storableText));
       new MemberHandlers(new MemberService(pool, memberRepository)).register(builder, idempotency);
       new EventHandlers(new EventService(pool, reads, eventRepository, bookingRepository)).register(builder, idempotency);
       BookingService bookingService = new BookingService(pool, bookingRepository, eventRepository, metrics);

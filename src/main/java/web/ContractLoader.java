@@ -9,13 +9,18 @@ import io.vertx.openapi.impl.Utils;
 
 /**
  * Loads openapi.yaml for the Vert.x 5.0.7 router. The published file is the partner contract and stays as it
- * is; only the in-memory copy handed to vertx-openapi is adapted to two limits of that library:
+ * is; only the in-memory copy handed to vertx-openapi is adapted to four limits of that library:
  * 1. it refuses to load a contract whose responses use {@code application/problem+json} (not in its list of
  *    supported media types), so those entries are renamed to {@code application/json} (responses are not
  *    validated by the router anyway);
  * 2. it URL-decodes query values a second time (eclipse-vertx/vertx-openapi#117), so {@code from=...%2B01:00}
  *    would arrive as {@code "... 01:00"} and fail {@code format: date-time}: the format is dropped from
- *    date-time query parameters, and the handler parses them itself from {@code rc.queryParams()}.
+ *    date-time query parameters, and the handler parses them itself from {@code rc.queryParams()};
+ * 3. its {@code format: email} check throws on an empty string (it reads the first character first), which
+ *    would be a 500: the format is checked only on non-empty strings, and an empty one fails {@code minLength};
+ * 4. it runs {@code pattern} with Java's regex, whose {@code $} also matches before a final line break, so
+ *    {@code "18:00\n"} would pass {@code ^...$}: a pattern's final {@code $} becomes {@code \z}, the end of the
+ *    string, which is what {@code $} means in the ECMA-262 regexes of JSON Schema.
  */
 public final class ContractLoader {
   private ContractLoader() {}
@@ -47,7 +52,38 @@ public final class ContractLoader {
         });
       }
     }));
+    schemas(spec);
     return spec;
+  }
+
+  /** Items 3 and 4 above, on every schema anywhere in the contract. */
+  private static void schemas(Object node) {
+    if (node instanceof JsonObject object) {
+      object.forEach(e -> schemas(e.getValue())); // children first: the schema added below is not visited again
+      if ("email".equals(object.getValue("format"))) {
+        object.remove("format");
+        object.put("if", new JsonObject().put("minLength", 1))
+            .put("then", new JsonObject().put("format", "email"))
+            .put("else", new JsonObject().put("minLength", 1));
+      }
+      if (object.getValue("pattern") instanceof String pattern && endsWithAnchor(pattern)) {
+        object.put("pattern", pattern.substring(0, pattern.length() - 1) + "\\z");
+      }
+    } else if (node instanceof JsonArray array) {
+      array.forEach(ContractLoader::schemas);
+    }
+  }
+
+  /** Ends with a {@code $} that is not escaped (preceded by an even number of backslashes). */
+  private static boolean endsWithAnchor(String pattern) {
+    if (!pattern.endsWith("$")) {
+      return false;
+    }
+    int backslashes = 0;
+    for (int i = pattern.length() - 2; i >= 0 && pattern.charAt(i) == '\\'; i--) {
+      backslashes++;
+    }
+    return backslashes % 2 == 0;
   }
 
   private static void renameProblem(JsonObject response) {

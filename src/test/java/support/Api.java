@@ -80,6 +80,7 @@ public final class Api {
     private final String path;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private String body;
+    private byte[] bytes;
 
     private Call(String method, String path) {
       this.method = method;
@@ -112,6 +113,13 @@ public final class Api {
       return this;
     }
 
+    /** A body of exactly these bytes, e.g. one that is not valid UTF-8. */
+    public Call bytes(String contentType, byte[] raw) {
+      headers.put("Content-Type", contentType);
+      bytes = raw;
+      return this;
+    }
+
     public Res send() {
       try {
         return sendAsync().get();
@@ -122,7 +130,8 @@ public final class Api {
 
     public CompletableFuture<Res> sendAsync() {
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+          .method(method, bytes != null ? HttpRequest.BodyPublishers.ofByteArray(bytes)
+              : body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
       headers.forEach(request::header);
       return CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
           .thenApply(r -> new Res(r.statusCode(), r));

@@ -2,6 +2,7 @@ package cron.tasks;
 
 import cron.CronSchedule;
 import cron.Task;
+import cron.TaskPayload;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import schedules.Schedule;
@@ -31,7 +32,6 @@ public final class GenerateScheduleTask implements Task {
 
   public static final String NAME = "generate_schedule";
   public static final int DEFAULT_WEEKS_AHEAD = 4;
-  public static final int MAX_WEEKS_AHEAD = 52;
   /** Occurrences per INSERT statement. */
   private static final int BATCH = 1000;
 
@@ -127,16 +127,7 @@ public final class GenerateScheduleTask implements Task {
   }
 
   static int weeksAhead(JsonObject payload) {
-    Object value = payload == null ? null : payload.getValue("weeksAhead");
-    if (value == null) {
-      return DEFAULT_WEEKS_AHEAD;
-    }
-    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-        || n.doubleValue() < 1 || n.doubleValue() > MAX_WEEKS_AHEAD) {
-      throw new IllegalArgumentException("weeksAhead must be a whole number from 1 to " + MAX_WEEKS_AHEAD
-          + ", not " + value);
-    }
-    return n.intValue();
+    return TaskPayload.read(payload, TaskPayload.WEEKS_AHEAD, DEFAULT_WEEKS_AHEAD).intValue();
   }
 
   private Future<Integer> insertInBatches(TaskContext context, List<Occurrence> all, int from, int createdSoFar) {

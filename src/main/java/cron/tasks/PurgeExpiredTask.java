@@ -1,11 +1,15 @@
 package cron.tasks;
 
 import cron.Task;
+import cron.TaskPayload;
 import cron.TaskRepository;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
-/** Expired idempotency keys, published outbox rows and finished runs older than the retention. */
+/**
+ * Expired idempotency keys, and published outbox rows, finished notification deliveries and finished runs older
+ * than the retention.
+ */
 public final class PurgeExpiredTask implements Task {
 
   private final TaskRepository repository;
@@ -28,15 +32,21 @@ public final class PurgeExpiredTask implements Task {
 
   @Override
   public Future<String> run(TaskContext context) {
-    int days = context.payload().getInteger("retentionDays", retentionDays);
+    int days;
+    try {
+      days = TaskPayload.read(context.payload(), TaskPayload.RETENTION_DAYS, retentionDays).intValue();
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     return repository.purgeIdempotencyKeys(context.pool())
         .compose(keys -> repository.purgePublishedOutbox(context.pool(), days)
-            .compose(outbox -> repository.purgeFinishedRuns(context.pool(), days)
-                .map(runs -> {
-                  String summary = "purged " + keys + " idempotency key(s), " + outbox + " outbox row(s), " + runs
-                      + " run(s) older than " + days + " day(s)";
-                  context.log(summary);
-                  return summary;
-                })));
+            .compose(outbox -> repository.purgeFinishedDeliveries(context.pool(), days)
+                .compose(deliveries -> repository.purgeFinishedRuns(context.pool(), days)
+                    .map(runs -> {
+                      String summary = "purged " + keys + " idempotency key(s), " + outbox + " outbox row(s), "
+                          + deliveries + " delivery(ies), " + runs + " run(s) older than " + days + " day(s)";
+                      context.log(summary);
+                      return summary;
+                    }))));
   }
 }

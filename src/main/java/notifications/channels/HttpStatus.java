@@ -47,11 +47,16 @@ final class HttpStatus {
     }
   }
 
+  /**
+   * The start of the provider's answer, redacted before it is shortened (a token cut in half would no longer
+   * look like one). Only the first kilobyte is read, without the word it ends in.
+   */
   private static String brief(String body) {
     if (body == null || body.isBlank()) {
       return "";
     }
-    String flat = body.replaceAll("\\s+", " ").trim();
+    String head = body.length() > 1024 ? body.substring(0, 1024).replaceFirst("\\S+$", "") + " …" : body;
+    String flat = Redaction.apply(head.replaceAll("\\s+", " ").trim());
     return ": " + (flat.length() > 200 ? flat.substring(0, 200) + "…" : flat);
   }
 }

@@ -1,0 +1,38 @@
+package notifications.channels;
+
+import java.util.regex.Pattern;
+
+/**
+ * Takes personal data and secrets out of a provider's answer before it reaches a log line or a delivery's
+ * {@code lastError}: providers echo what they were sent (Twilio: "The 'To' number +15005550001 is not valid",
+ * SMTP: "550 <ada@example.com> unknown user", FCM: the device token), and ops need the reason, not the data.
+ */
+public final class Redaction {
+
+  private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
+  /** E.164 with its +, loosely spaced, or URL-encoded (%2B); provider error codes (5 digits) stay readable. */
+  private static final Pattern PHONE = Pattern.compile("(?:\\+|%2[Bb])\\d[\\d ().-]{5,}\\d");
+  /** A long run of digits: a phone number without its +. */
+  private static final Pattern DIGITS = Pattern.compile("(?<!\\w)(?<!\\d\\.)\\d{8,}(?!\\w)(?!\\.\\d)");
+  /**
+   * A push token, an access token or a key: 20 or more characters of a token's alphabet, with a digit and a
+   * letter in them (so that long words of a message stay).
+   */
+  private static final Pattern TOKEN =
+      Pattern.compile("(?=[A-Za-z0-9_:.~+=-]*[0-9])(?=[A-Za-z0-9_:.~+=-]*[A-Za-z])[A-Za-z0-9_:.~+=-]{20,}");
+  private static final Pattern BEARER = Pattern.compile("(?i)(bearer|basic)\\s+\\S+");
+
+  private Redaction() {
+  }
+
+  public static String apply(String text) {
+    if (text == null || text.isEmpty()) {
+      return text;
+    }
+    String out = BEARER.matcher(text).replaceAll("$1 [token]");
+    out = EMAIL.matcher(out).replaceAll("[email]");
+    out = PHONE.matcher(out).replaceAll("[phone]");
+    out = DIGITS.matcher(out).replaceAll("[phone]");
+    return TOKEN.matcher(out).replaceAll("[token]");
+  }
+}
