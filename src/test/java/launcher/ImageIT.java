@@ -82,6 +82,9 @@ class ImageIT {
         .endsWith("launcher.RosterLauncher");
     assertThat(image.strings("Cmd")).containsExactly("start");
     assertThat(config.getJsonObject("ExposedPorts").fieldNames()).containsExactlyInAnyOrder("8080/tcp", "5701/tcp");
+    // the runtime and libraries come from this machine, so the image must say it is for this machine
+    assertThat(image.architecture()).isEqualTo(
+        ("aarch64".equals(System.getProperty("os.arch")) ? "arm64" : System.getProperty("os.arch")) + "/linux");
   }
 
   @Test
