@@ -41,8 +41,14 @@ if [ -e "$java_home/lib/security/cacerts" ]; then
 fi
 
 # Every shared library the runtime's binaries link against, at the path this machine's loader found it.
-find "$out/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 |
-  xargs -0 ldd 2>/dev/null |
+needed=$(find "$out/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 | xargs -0 ldd 2>/dev/null)
+# (libjvm.so is "not found" from the libraries that the JVM loads after it: it is the runtime's own)
+missing=""
+for name in $(echo "$needed" | awk '/not found/ { print $1 }' | sort -u); do
+  [ -n "$(find "$out/opt/java" -name "$name" -print -quit)" ] || missing="$missing $name"
+done
+[ -z "$missing" ] || fail "the runtime needs libraries this machine lacks:$missing"
+echo "$needed" |
   awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }' |
   sort -u |
   while read -r lib; do
