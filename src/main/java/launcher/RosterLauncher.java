@@ -46,6 +46,10 @@ public final class RosterLauncher {
     if (mode == null) {
       exit(USAGE);
     }
+    if (mode == RuntimeMode.DEVELOPMENT && !developmentModeIncluded()) {
+      exit("start-dev is not in this image (its embedded PostgreSQL and broker are only in roster-service.jar): "
+          + "use `start` with ROSTER_PG_URL and ROSTER_OIDC_ISSUER");
+    }
 
     Vertx vertx;
     LeaderElection election = LeaderElection.alone();
@@ -103,6 +107,11 @@ public final class RosterLauncher {
     } finally {
       bootstrap.close();
     }
+  }
+
+  /** The container image leaves out the dev package and the embedded servers it starts (see pom.xml). */
+  private static boolean developmentModeIncluded() {
+    return RosterLauncher.class.getResource("/dev/DevEnvironment.class") != null;
   }
 
   private static void exit1(String message) {

@@ -73,6 +73,14 @@ final class JarProcess implements AutoCloseable {
     return new JarProcess(builder.start(), dir);
   }
 
+  /** Another way of running the service (the container image's entrypoint, say), with exactly this environment. */
+  static JarProcess run(List<String> command, Map<String, String> environment, Path workDir) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+    builder.environment().clear();
+    builder.environment().putAll(environment);
+    return new JarProcess(builder.start(), workDir);
+  }
+
   /** Reads output until a line matches, or fails after the timeout. */
   String awaitLine(Predicate<String> match, Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);

