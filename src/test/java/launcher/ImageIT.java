@@ -111,6 +111,7 @@ class ImageIT {
       env.put("ROSTER_PG_URL", db.url());
       env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
       env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
+      env.put("ROSTER_OIDC_AUDIENCE", TestIssuer.AUDIENCE);
       env.put("ROSTER_HTTP_PORT", String.valueOf(port));
       // the API role only: no broker, no mail server, no scheduler
       env.put("ROSTER_WORKER_INSTANCES", "0");

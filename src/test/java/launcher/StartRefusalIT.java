@@ -53,7 +53,8 @@ class StartRefusalIT {
   @Test
   void withAPushUrlButNoCredentials() throws Exception {
     assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
-        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672",
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_OIDC_AUDIENCE", "roster-api",
+        "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672",
         "ROSTER_SMTP_HOST", "127.0.0.1", "ROSTER_SMTP_FROM", "roster@club.example",
         "ROSTER_PUSH_URL", "https://fcm.example", "ROSTER_PUSH_ACCESS_TOKEN", "t0ken"),
         "ROSTER_PUSH_PROJECT_ID (push.projectId) is missing");
