@@ -16,6 +16,7 @@ public final class CloseWhenStopping implements Handler<RoutingContext> {
   private final NodeState state;
   private final long graceMs;
 
+  /** @param graceMs how long the response may take before its connection is closed under it */
   public CloseWhenStopping(NodeState state, long graceMs) {
     this.state = state;
     this.graceMs = graceMs;
