@@ -50,7 +50,7 @@ public final class ShutdownSequence {
 
   public Future<Void> run() {
     long started = System.nanoTime();
-    state.stop();
+    state.stop(); // if the caller has not already
     log.info("stopping: readiness is 503 now; serving {} ms more, then draining", delayMs);
     Future<Void> chain = delay();
     for (Map<String, String> stage : stages) {

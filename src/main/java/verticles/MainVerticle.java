@@ -98,6 +98,7 @@ public final class MainVerticle extends VerticleBase {
     AppConfig config = settings;
     // a node that never became ready has no traffic to wait for
     long delay = config == null || !state.serving() ? 0 : config.shutdownDelayMs();
+    state.stop(); // readiness 503 from now on, not from when the event loop gets to it
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> new ShutdownSequence(vertx, state, delay)
         .then(deployments("API", "notification workers", "task workers", "scheduler"))

@@ -162,6 +162,10 @@ class GracefulShutdownIT {
         + "requests); lock released " + releasedAtMs + " ms after SIGTERM; answers " + answers + "; last answer " + lastAnswerMs + " ms after SIGTERM; exit code " + code
         + " after " + exitMs + " ms (delay " + DELAY_MS + " ms, grace " + GRACE_MS + " ms); the booking sent during "
         + "the delay: " + late.describe());
+    System.out.println("GracefulShutdownIT: outbox at exit: " + db.count("SELECT count(*) FROM outbox WHERE "
+        + "published_at IS NOT NULL") + " published by the relay, " + db.count("SELECT count(*) FROM outbox WHERE "
+        + "published_at IS NULL") + " waiting for the next relay; " + db.count("SELECT count(*) FROM "
+        + "notification_deliveries WHERE status = 'sent'") + " deliveries sent");
     service.output().stream().filter(l -> l.contains("stopped the ") || l.contains("drained in")
         || l.contains("stopped in")).forEach(l -> System.out.println("  service: " + l));
 
