@@ -37,6 +37,8 @@ public final class BookingCoalescer {
   private List<Pending> pending = new ArrayList<>();
   private int running;
   private long timer = -1;
+  /** Waiting for the coalescer to be idle (nothing pending, no batch running): see {@link #drain}. */
+  private final List<Promise<Void>> idle = new ArrayList<>();
 
   /**
    * @param alone the one-request transaction, for requests whose batch failed
@@ -71,6 +73,28 @@ public final class BookingCoalescer {
     return promise.future();
   }
 
+  /**
+   * Completes once no request waits and no batch runs, so the pool may close under nothing (a stopping node
+   * calls it after its HTTP server has drained). Requests waiting for a window leave at once. Gives up after
+   * {@code timeoutMs}, with a warning naming what was left.
+   */
+  public Future<Void> drain(long timeoutMs) {
+    if (pending.isEmpty() && running == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    idle.add(done);
+    while (!pending.isEmpty() && running < maxConcurrent) {
+      flush();
+    }
+    long deadline = vertx.setTimer(Math.max(1, timeoutMs), t -> {
+      if (done.tryComplete()) {
+        log.warn("stopping with {} booking request(s) waiting and {} batch(es) running", pending.size(), running);
+      }
+    });
+    return done.future().onComplete(v -> vertx.cancelTimer(deadline));
+  }
+
   private void flush() {
     if (pending.isEmpty() || running >= maxConcurrent) {
       return;
@@ -84,7 +108,13 @@ public final class BookingCoalescer {
     running++;
     decide(batch).onComplete(done -> {
       running--;
-      if (!pending.isEmpty() && (windowMs == 0 || pending.size() >= maxBatch)) {
+      if (!idle.isEmpty()) { // draining: no window to wait for
+        flush();
+        if (pending.isEmpty() && running == 0) {
+          idle.forEach(Promise::tryComplete);
+          idle.clear();
+        }
+      } else if (!pending.isEmpty() && (windowMs == 0 || pending.size() >= maxBatch)) {
         flush();
       } else if (!pending.isEmpty() && timer == -1) {
         timer = vertx.setTimer(windowMs, t -> {

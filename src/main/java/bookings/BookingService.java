@@ -52,6 +52,11 @@ public final class BookingService {
     return this;
   }
 
+  /** Completes once the coalescer (if any) has decided every request it holds, or after the timeout. */
+  public Future<Void> drain(long timeoutMs) {
+    return coalescer == null ? Future.succeededFuture() : coalescer.drain(timeoutMs);
+  }
+
   /** One booking, one transaction. */
   private Future<Booking> bookAlone(UUID eventId, UUID memberId) {
     return pool.withTransaction(conn -> book(conn, eventId, memberId));

@@ -40,6 +40,9 @@ public final class TaskWorker {
   private final int maxAttempts;
   private final long timeoutMs;
   private BrokerConnection broker;
+  private volatile Channel consuming;
+  private volatile String consumerTag;
+  private int inFlight;
 
   public TaskWorker(Vertx vertx, Pool pool, CronRepository repository, Tasks tasks, CronMetrics metrics, String node,
                     int maxAttempts, long timeoutMs) {
@@ -58,11 +61,41 @@ public final class TaskWorker {
     this.broker = broker;
   }
 
+  /**
+   * A clean stop: take no new run, and let the runs in flight finish and be recorded, for up to {@code timeoutMs}.
+   * A run still going then is taken over by another worker once its lease expires, as after a crash.
+   */
+  public Future<Void> drain(long timeoutMs) {
+    Channel ch = consuming;
+    String tag = consumerTag;
+    Future<Void> cancelled = ch == null || tag == null ? Future.succeededFuture() : broker.callOn(ch, c -> {
+      c.basicCancel(tag);
+      return null;
+    });
+    return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + timeoutMs));
+  }
+
+  private Future<Void> waitForIdle(long deadline) {
+    if (inFlight == 0 || System.currentTimeMillis() > deadline) {
+      if (inFlight > 0) {
+        log.warn("stopping with {} task run(s) still running; another worker takes them over after their lease",
+            inFlight);
+      }
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+    vertx.setTimer(50, t -> waitForIdle(deadline).onComplete(later));
+    return later.future();
+  }
+
   /** Runs on each (re)connect, on a worker thread. */
   public Void onConnected(Channel ch) throws IOException {
     ch.basicQos(4);
     ch.confirmSelect();
-    ch.basicConsume(broker.topology().taskQueue(), false, "roster-tasks-" + UUID.randomUUID(), new DefaultConsumer(ch) {
+    String tag = "roster-tasks-" + UUID.randomUUID();
+    consumerTag = tag;
+    consuming = ch;
+    ch.basicConsume(broker.topology().taskQueue(), false, tag, new DefaultConsumer(ch) {
       @Override
       public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
         context.runOnContext(v -> handle(ch, envelope.getDeliveryTag(), body));
@@ -83,6 +116,7 @@ public final class TaskWorker {
       return;
     }
     int retry = message.getInteger("retry", 0);
+    inFlight++;
     pool.withTransaction(tx -> repository.start(tx, runId, node, timeoutMs))
         .compose(start -> switch (start) {
           case DONE -> broker.ack(ch, tag);
@@ -99,7 +133,8 @@ public final class TaskWorker {
           log.warn("task run {} not settled: {}", runId, e.getMessage());
           later(ch, message, Math.max(retry, 1)).compose(v -> broker.ack(ch, tag))
               .onFailure(again -> broker.requeue(ch, tag));
-        });
+        })
+        .onComplete(settled -> inFlight--);
   }
 
   private Future<Void> execute(Channel ch, long tag, UUID runId, JsonObject message, int retry) {

@@ -92,6 +92,19 @@ public final class Database {
   }
 
   /**
+   * One connection for health probes, apart from the request pool: a booking burst that fills the request pool
+   * must not turn readiness DOWN and take the pod out of service. A small wait queue makes a hung database fail
+   * the probe instead of queueing probes.
+   */
+  public static Pool probePool(Vertx vertx, AppConfig config) {
+    PoolOptions pool = new PoolOptions().setName("roster-pg-probe-" + POOLS.incrementAndGet()).setMaxSize(1)
+        .setMaxWaitQueueSize(4).setConnectionTimeout(config.pgConnectTimeoutMs())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS).setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS);
+    NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.pgConnectTimeoutMs());
+    return PgBuilder.pool().with(pool).with(transport).connectingTo(connectOptions(config)).using(vertx).build();
+  }
+
+  /**
    * A pipelined client for single-statement reads (event pages, one event, member links): queries sent on a
    * Pool are not pipelined, these are, so a few connections carry many concurrent reads.
    */
@@ -102,6 +115,11 @@ public final class Database {
         .setConnectionTimeout(config.pgWaitTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
     NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.pgConnectTimeoutMs());
     return PgBuilder.client().with(pool).with(transport).connectingTo(connectOptions(config)).using(vertx).build();
+  }
+
+  /** The cheapest round trip: does the database answer on this client? */
+  public static io.vertx.core.Future<Void> ping(SqlClient client) {
+    return client.query("SELECT 1").execute().mapEmpty();
   }
 
   /** Parameters of ROSTER_PG_URL that the JDBC URL must not carry: the credentials go to Flyway apart. */

@@ -77,13 +77,7 @@ public final class RosterLauncher {
       System.err.println("roster: cannot start: " + message);
       running.close().onComplete(v -> System.exit(1));
     });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        running.close().toCompletionStage().toCompletableFuture().get();
-      } catch (Exception ignored) {
-        // exiting anyway
-      }
-    }, "roster-shutdown"));
+    GracefulExit.install(running, main);
   }
 
   /** Metrics on, with the labels ops dashboards use; tests build their Vert.x with these too. */

@@ -60,6 +60,11 @@ public final class BrokerConnection {
     return topology;
   }
 
+  /** What this connection serves (relay, worker, tasks): its name without the "roster-" prefix. */
+  public String role() {
+    return name.startsWith("roster-") ? name.substring("roster-".length()) : name;
+  }
+
   /** Starts connecting; completes at once. A broker that is down now is retried in the background. */
   public Future<Void> start() {
     connect();

@@ -72,9 +72,10 @@ public final class NotificationWorker {
 
   /**
    * A clean stop (rolling deploy, scale-down): take no new messages, and let the deliveries in flight finish
-   * and be acknowledged (up to the send timeout), so none is left half-sent to be sent again after its lease.
+   * and be acknowledged (up to the send timeout, and at most {@code timeoutMs}), so none is left half-sent to be
+   * sent again after its lease.
    */
-  public Future<Void> drain() {
+  public Future<Void> drain(long timeoutMs) {
     Channel ch = consuming;
     Future<Void> cancelled = ch == null ? Future.succeededFuture() : broker.callOn(ch, c -> {
       for (String tag : consumerTags) {
@@ -82,7 +83,8 @@ public final class NotificationWorker {
       }
       return null;
     });
-    return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + sendTimeoutMs + 2000));
+    long waitMs = Math.min(timeoutMs, sendTimeoutMs + 2000);
+    return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + waitMs));
   }
 
   private Future<Void> waitForIdle(long deadline) {

@@ -36,6 +36,9 @@ public final class OutboxRelay {
   private BrokerConnection broker;
   private boolean draining;
   private boolean wakeAgain;
+  private boolean stopping;
+  /** The batch being published, if any: a stop waits for it. */
+  private Future<Integer> current = Future.succeededFuture(0);
   private long backoffMs = 500;
 
   public OutboxRelay(Vertx vertx, Pool pool, NotificationRepository repository, NotificationMetrics metrics,
@@ -61,7 +64,7 @@ public final class OutboxRelay {
 
   /** Something may be waiting in the outbox: drain it (one drain at a time; a wake during one repeats it). */
   public void wake() {
-    if (broker == null || !broker.isConnected()) {
+    if (stopping || broker == null || !broker.isConnected()) {
       return; // onConnected wakes us once the broker is there
     }
     if (draining) {
@@ -70,7 +73,8 @@ public final class OutboxRelay {
     }
     draining = true;
     wakeAgain = false;
-    drainBatch().onComplete(result -> {
+    current = drainBatch();
+    current.onComplete(result -> {
       draining = false;
       if (result.failed()) {
         log.warn("outbox relay: {}; retrying in {} ms", result.cause().getMessage(), backoffMs);
@@ -84,6 +88,18 @@ public final class OutboxRelay {
         }
       }
     });
+  }
+
+  /**
+   * A clean stop: no new batch starts; the batch being published is confirmed and marked, then one last batch
+   * goes out (what this node's last requests wrote), so the broker connection can close under nothing.
+   */
+  public Future<Void> stop() {
+    stopping = true;
+    return current.otherwiseEmpty()
+        .compose(v -> broker != null && broker.isConnected() ? drainBatch() : Future.succeededFuture(0))
+        .onFailure(e -> log.warn("outbox relay: last batch not published ({}); the outbox keeps it", e.getMessage()))
+        .otherwiseEmpty().mapEmpty();
   }
 
   private Future<Integer> drainBatch() {

@@ -1,16 +1,10 @@
 package ops;
 
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
-import io.vertx.ext.healthchecks.HealthChecks;
-import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.vertx.sqlclient.Pool;
-import notifications.BrokerHealth;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,31 +15,26 @@ import java.util.Properties;
 public final class OpsRoutes {
 
   private static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/";
-  private static final long CHECK_TIMEOUT_MS = 2000;
 
   private OpsRoutes() {
   }
 
-  /** Reads what never changes at request time (webjar version, contract, docs page) once, here. */
-  public static void mount(Vertx vertx, Router router, Pool pool, BrokerHealth broker, String contractYaml) {
-    HealthChecks ready = HealthChecks.create(vertx)
-        .register("database", CHECK_TIMEOUT_MS, (Promise<Status> promise) -> {
-          // answer DOWN ourselves before the framework's timeout turns the check into a 500
-          long timer = vertx.setTimer(CHECK_TIMEOUT_MS - 500, t -> promise.tryComplete(Status.KO()));
-          pool.query("SELECT 1").execute().onComplete(result -> {
-            vertx.cancelTimer(timer);
-            promise.tryComplete(result.succeeded() ? Status.OK() : Status.KO());
-          });
-        });
-    // A node without relay or workers has no broker connection to check.
-    ready.register("broker", CHECK_TIMEOUT_MS, promise -> promise.complete(!broker.checked() || broker.up()
-        ? Status.OK() : Status.KO()));
-    // Liveness touches no dependency: the process answers, so it is alive.
+  /**
+   * Probes and metrics, for every node (a worker-only node serves only these). {@code /health/live} touches no
+   * dependency: the process answers, so it is alive. {@code /health/ready}: can this node serve now.
+   * {@code /health}: every check with its detail (broker by role, cluster), for ops, never for a probe.
+   */
+  public static void mountProbes(Router router, Probes probes) {
     router.get("/health/live").handler(rc -> rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end("{\"status\":\"UP\"}"));
-    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
+    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(probes.readiness()));
+    router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(probes.detail()));
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
+  }
 
+  /** The probes, plus the contract and its docs (API nodes). Reads what never changes at request time once. */
+  public static void mount(Router router, Probes probes, String contractYaml) {
+    mountProbes(router, probes);
     router.get("/openapi.yaml").handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml; charset=utf-8").end(contractYaml));
 

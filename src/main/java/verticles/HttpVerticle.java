@@ -38,7 +38,10 @@ import members.MemberService;
 import notifications.BrokerHealth;
 import notifications.NotificationRepository;
 import notifications.NotificationService;
+import ops.CloseWhenStopping;
+import ops.NodeState;
 import ops.OpsRoutes;
+import ops.Probes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import schedules.ScheduleRepository;
@@ -48,29 +51,44 @@ import web.ApiOnly;
 import web.JsonContentType;
 import web.StorableText;
 
-/** One HTTP server instance: its own pool, the contract-built router, and the ops routes. Wiring only. */
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP server instance: its own pool, the contract-built router, and the ops routes. Wiring only.
+ * Stopping drains: the server stops accepting and lets in-flight requests finish (up to shutdown.graceMs),
+ * the booking coalescer decides what it holds, and only then do the pools close.
+ */
 public final class HttpVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
+  /** After the server has drained, how long running booking batches get to commit before the pool closes. */
+  private static final long BATCH_DRAIN_MS = 5000;
 
   private final JwksCache keys;
   private final String contractYaml;
   private final BrokerHealth brokerHealth;
+  private final NodeState state;
   private Pool pool;
   private io.vertx.sqlclient.SqlClient reads;
+  private Pool probe;
   private HttpServer server;
+  private BookingService bookings;
+  private long graceMs;
 
-  public HttpVerticle(JwksCache keys, String contractYaml, BrokerHealth brokerHealth) {
+  public HttpVerticle(JwksCache keys, String contractYaml, BrokerHealth brokerHealth, NodeState state) {
     this.keys = keys;
     this.contractYaml = contractYaml;
     this.brokerHealth = brokerHealth;
+    this.state = state;
   }
 
   @Override
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
+    graceMs = config.shutdownGraceMs();
     pool = db.Database.pool(vertx, config);
     reads = db.Database.readClient(vertx, config);
+    probe = db.Database.probePool(vertx, config);
 
     MemberRepository memberRepository = new MemberRepository();
     EventRepository eventRepository = new EventRepository();
@@ -90,12 +108,12 @@ public final class HttpVerticle extends VerticleBase {
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
       new MemberHandlers(new MemberService(pool, memberRepository)).register(builder, idempotency);
       new EventHandlers(new EventService(pool, reads, eventRepository, bookingRepository)).register(builder, idempotency);
-      BookingService bookingService = new BookingService(pool, bookingRepository, eventRepository, metrics);
+      bookings = new BookingService(pool, bookingRepository, eventRepository, metrics);
       if (config.coalesceBookings()) {
-        bookingService.coalescing(vertx, config.bookingBatchMax(), config.bookingBatchWindowMs(),
+        bookings.coalescing(vertx, config.bookingBatchMax(), config.bookingBatchWindowMs(),
             config.bookingBatchConcurrency());
       }
-      new BookingHandlers(bookingService).register(builder, idempotency);
+      new BookingHandlers(bookings).register(builder, idempotency);
       new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
       new ScheduleHandlers(new ScheduleService(pool, new ScheduleRepository())).register(builder, idempotency);
       new CronHandlers(new CronService(pool, new CronRepository(), config.nodeId())).register(builder, idempotency);
@@ -103,7 +121,8 @@ public final class HttpVerticle extends VerticleBase {
       api.route().failureHandler(problems);
 
       Router root = Router.router(vertx);
-      OpsRoutes.mount(vertx, root, pool, brokerHealth, contractYaml);
+      root.route().handler(new CloseWhenStopping(state, config.shutdownDelayMs() + graceMs));
+      OpsRoutes.mount(root, new Probes(vertx, probe, brokerHealth, state), contractYaml);
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
       // names only the operation's own path (e.g. /v1/events/:id).
       root.route()
@@ -133,9 +152,15 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.eventually(() -> pool == null ? Future.succeededFuture() : pool.close())
-        .eventually(() -> reads == null ? Future.succeededFuture() : reads.close());
+    // shutdown, not close (a zero-second shutdown): accepting stops at once, in-flight requests finish, and each
+    // keep-alive connection closes after its response
+    Future<Void> drained = server == null ? Future.succeededFuture()
+        : server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    return drained
+        .eventually(() -> bookings == null ? Future.succeededFuture() : bookings.drain(BATCH_DRAIN_MS))
+        .eventually(() -> pool == null ? Future.succeededFuture() : pool.close())
+        .eventually(() -> reads == null ? Future.succeededFuture() : reads.close())
+        .eventually(() -> probe == null ? Future.succeededFuture() : probe.close());
   }
 
 }

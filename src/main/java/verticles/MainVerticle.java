@@ -11,24 +11,32 @@ import db.Migrations;
 import dev.DevEnvironment;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
 import cron.CronMetrics;
 import cron.LeaderElection;
+import ops.NodeState;
+import ops.ShutdownSequence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads the configuration, prepares the database (and, in development mode, the embedded
- * dependencies), then deploys the other verticles with the configured instance counts.
+ * dependencies), then deploys the other verticles with the configured instance counts. On SIGTERM,
+ * {@link #shutdown()} drains them in order.
  */
 public final class MainVerticle extends VerticleBase {
 
@@ -38,6 +46,10 @@ public final class MainVerticle extends VerticleBase {
   private final String confFile;
   private final Map<String, String> environment;
   private final BrokerHealth brokerHealth = new BrokerHealth();
+  private final NodeState state = new NodeState();
+  /** What runs on this node (as the shutdown log names it) → its deployment id. */
+  private final Map<String, String> deployed = new ConcurrentHashMap<>();
+  private volatile AppConfig settings;
   private final LeaderElection election;
   private CronMetrics cronMetrics;
   private DevEnvironment dev;
@@ -55,21 +67,85 @@ public final class MainVerticle extends VerticleBase {
     this.election = election;
   }
 
-  /** The port the API listens on, once started (useful with ROSTER_HTTP_PORT=0). */
+  /** The port this node's HTTP server (the API, or only the probes) listens on, once started (for http.port 0). */
   public int httpPort() {
     return httpPort;
   }
 
   @Override
   public Future<?> start() {
+    brokerHealth.measuredBy(BackendRegistries.getDefaultNow());
     return ConfigLoader.load(vertx, confFile, environment)
         .map(AppConfig::new)
         .map(MainVerticle::withNodeId)
         .compose(this::prepare)
+        .map(config -> settings = config)
         .compose(config -> Migrations.run(vertx, config).map(config))
         .compose(config -> dev == null ? Future.succeededFuture(config) : dev.seed(vertx, config).map(config))
         .compose(config -> deployHttp(config).compose(v -> deployNotifications(config))
-            .compose(v -> deployScheduler(config)));
+            .compose(v -> deployScheduler(config))
+            .compose(v -> deployProbes(config)))
+        .onSuccess(v -> state.started());
+  }
+
+  /**
+   * Drains this node, as SIGTERM asks: readiness 503 at once, serving for shutdown.delayMs, then the API (its
+   * in-flight requests and booking batches), the workers (their deliveries) and the scheduler (its lease) stop
+   * together, then the relay (it publishes what the last requests wrote), then the probes' server. What is left
+   * (this verticle, the development dependencies) goes with Vert.x.
+   */
+  public Future<Void> shutdown() {
+    if (context == null) { // not even deployed yet
+      return Future.succeededFuture();
+    }
+    AppConfig config = settings;
+    // a node that never became ready has no traffic to wait for
+    long delay = config == null || !state.serving() ? 0 : config.shutdownDelayMs();
+    state.stop(); // readiness 503 from now on, not from when the event loop gets to it
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> new ShutdownSequence(vertx, state, delay)
+        .then(deployments("API", "notification workers", "task workers", "scheduler"))
+        .then(deployments("outbox relay"))
+        .then(deployments("probe server"))
+        .run().onComplete(done));
+    return done.future();
+  }
+
+  /** How long {@link #shutdown()} may take before the process gives up waiting: delay + grace + 10 s. */
+  public long shutdownBudgetMs() {
+    AppConfig config = settings == null ? new AppConfig(new JsonObject()) : settings;
+    return config.shutdownDelayMs() + config.shutdownGraceMs() + 10_000L;
+  }
+
+  private Map<String, String> deployments(String... roles) {
+    Map<String, String> ids = new LinkedHashMap<>();
+    for (String role : roles) {
+      ids.put(role, deployed.get(role));
+    }
+    return ids;
+  }
+
+  /** Keeps a deployment's id under the name the shutdown log gives it. */
+  private Future<String> record(String role, Future<String> deployment) {
+    return deployment.onSuccess(id -> deployed.put(role, id));
+  }
+
+  /**
+   * A node without the API still answers probes and Prometheus on the HTTP port. Deployed last: its
+   * {@code /health/live} answering means the node has started (the startup probe).
+   */
+  private Future<Void> deployProbes(AppConfig config) {
+    if (config.httpInstances() > 0) {
+      return Future.succeededFuture();
+    }
+    AppConfig resolved = withPort(config);
+    return record("probe server", vertx.deployVerticle(() -> new OpsVerticle(brokerHealth, state),
+        new DeploymentOptions().setInstances(1).setConfig(resolved.json())))
+        .map(id -> {
+          httpPort = resolved.httpPort();
+          log.info("no API on this node: health and metrics on http://{}:{}", resolved.httpHost(), httpPort);
+          return null;
+        });
   }
 
   /** The node's name in runs and status: configured, or host name plus a random suffix. */
@@ -90,11 +166,11 @@ public final class MainVerticle extends VerticleBase {
   private Future<Void> deployScheduler(AppConfig config) {
     cronMetrics = new CronMetrics(io.vertx.micrometer.backends.BackendRegistries.getDefaultNow());
     Future<String> cron = !config.schedulerEnabled() ? Future.succeededFuture()
-        : vertx.deployVerticle(() -> new CronVerticle(election, cronMetrics),
-            new DeploymentOptions().setInstances(1).setConfig(config.json()));
+        : record("scheduler", vertx.deployVerticle(() -> new CronVerticle(election, cronMetrics),
+            new DeploymentOptions().setInstances(1).setConfig(config.json())));
     Future<String> workers = config.amqpUrl().isBlank() || config.workerInstances() <= 0 ? Future.succeededFuture()
-        : vertx.deployVerticle(() -> new TaskWorkerVerticle(brokerHealth, cronMetrics),
-            new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json()));
+        : record("task workers", vertx.deployVerticle(() -> new TaskWorkerVerticle(brokerHealth, cronMetrics),
+            new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json())));
     return Future.all(cron, workers).<Void>mapEmpty()
         .onSuccess(v -> log.info("scheduler on node {}{}", config.nodeId(),
             config.schedulerEnabled() ? "" : " (this node never leads: scheduler.enabled=false)"));
@@ -107,11 +183,11 @@ public final class MainVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     Future<String> relay = config.relayInstances() <= 0 ? Future.succeededFuture()
-        : vertx.deployVerticle(() -> new OutboxRelayVerticle(brokerHealth),
-            new DeploymentOptions().setInstances(config.relayInstances()).setConfig(config.json()));
+        : record("outbox relay", vertx.deployVerticle(() -> new OutboxRelayVerticle(brokerHealth),
+            new DeploymentOptions().setInstances(config.relayInstances()).setConfig(config.json())));
     Future<String> workers = config.workerInstances() <= 0 ? Future.succeededFuture()
-        : vertx.deployVerticle(() -> new NotificationWorkerVerticle(brokerHealth),
-            new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json()));
+        : record("notification workers", vertx.deployVerticle(() -> new NotificationWorkerVerticle(brokerHealth),
+            new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json())));
     return Future.all(relay, workers).<Void>mapEmpty().onSuccess(v -> log.info(
         "notifications: {} relay(s), {} worker(s), broker {}", config.relayInstances(), config.workerInstances(),
         BrokerEndpoint.of(config).redacted()));
@@ -120,7 +196,9 @@ public final class MainVerticle extends VerticleBase {
   private Future<AppConfig> prepare(AppConfig config) {
     if (mode == RuntimeMode.DEVELOPMENT) {
       dev = new DevEnvironment();
-      return dev.start(vertx, config);
+      // Ctrl-C on a laptop: no load balancer to wait for
+      return dev.start(vertx, config).map(c -> environment.containsKey("ROSTER_SHUTDOWN_DELAY_MS") ? c
+          : c.with("shutdown", "delayMs", 0));
     }
     config.requireProductionSettings();
     return Future.succeededFuture(config);
@@ -132,7 +210,7 @@ public final class MainVerticle extends VerticleBase {
       log.info("HTTP API off on this node (verticles.http.instances = 0)");
       return Future.succeededFuture();
     }
-    AppConfig resolved = config.httpPort() == 0 ? config.with("http", "port", freePort()) : config;
+    AppConfig resolved = withPort(config);
     JwksSource source = resolved.devJwks() != null
         ? JwksSource.fixed(resolved.devJwks())
         // No redirects: an https URL must not lead the key fetch to a plain-http one.
@@ -143,8 +221,9 @@ public final class MainVerticle extends VerticleBase {
     keys.refreshEvery(vertx, resolved.jwksMaxAgeSeconds());
     return vertx.fileSystem().readFile("openapi.yaml")
         .compose(contract -> keys.refresh().otherwiseEmpty()
-            .compose(ignored -> vertx.deployVerticle(() -> new HttpVerticle(keys, contract.toString(), brokerHealth),
-                new DeploymentOptions().setInstances(instances).setConfig(resolved.json()))))
+            .compose(ignored -> record("API", vertx.deployVerticle(
+                () -> new HttpVerticle(keys, contract.toString(), brokerHealth, state),
+                new DeploymentOptions().setInstances(instances).setConfig(resolved.json())))))
         .map(id -> {
           httpPort = resolved.httpPort();
           log.info("Roster API listening on http://{}:{} ({} HTTP verticle instance(s))", resolved.httpHost(),
@@ -177,6 +256,11 @@ public final class MainVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return dev == null ? Future.succeededFuture() : dev.stop(vertx);
+  }
+
+  /** http.port 0 picks a free port, which the log then names. */
+  private static AppConfig withPort(AppConfig config) {
+    return config.httpPort() == 0 ? config.with("http", "port", freePort()) : config;
   }
 
   private static int freePort() {

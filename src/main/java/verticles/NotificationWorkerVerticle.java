@@ -34,6 +34,7 @@ public final class NotificationWorkerVerticle extends VerticleBase {
   private BrokerConnection broker;
   private WebClient http;
   private NotificationWorker worker;
+  private long graceMs;
 
   public NotificationWorkerVerticle(BrokerHealth health) {
     this.health = health;
@@ -42,6 +43,7 @@ public final class NotificationWorkerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
+    graceMs = config.shutdownGraceMs();
     pool = Database.pool(vertx, config, 4);
     http = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setKeepAlive(true));
     worker = new NotificationWorker(vertx, pool, new NotificationRepository(), channels(config),
@@ -73,10 +75,11 @@ public final class NotificationWorkerVerticle extends VerticleBase {
     return channels;
   }
 
+  /** Stops consuming, lets the deliveries in flight finish and be acknowledged, then closes. */
   @Override
   public Future<?> stop() {
     health.unregister(broker);
-    return worker.drain().eventually(() -> broker.close()).eventually(() -> pool.close()).eventually(() -> {
+    return worker.drain(graceMs).eventually(() -> broker.close()).eventually(() -> pool.close()).eventually(() -> {
       http.close();
       return Future.succeededFuture();
     });

@@ -27,6 +27,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
   private Pool pool;
   private BrokerConnection broker;
   private PgConnection listener;
+  private OutboxRelay relay;
   private long pollTimer = -1;
   private boolean stopping;
 
@@ -39,7 +40,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     pool = Database.pool(vertx, config, 4);
     MeterRegistry registry = BackendRegistries.getDefaultNow();
-    OutboxRelay relay = new OutboxRelay(vertx, pool, new NotificationRepository(), new NotificationMetrics(registry),
+    relay = new OutboxRelay(vertx, pool, new NotificationRepository(), new NotificationMetrics(registry),
         config.relayBatchSize());
     broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-relay", topologyOf(config), relay::onConnected);
     relay.attach(broker);
@@ -83,12 +84,15 @@ public final class OutboxRelayVerticle extends VerticleBase {
         });
   }
 
+  /** Finishes the batch being published (and a last one), then closes the listener, the broker and the pool. */
   @Override
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(pollTimer);
     health.unregister(broker);
-    Future<Void> listening = listener == null ? Future.succeededFuture() : listener.close();
-    return Future.join(listening, broker.close()).eventually(() -> pool.close());
+    return relay.stop().eventually(() -> {
+      Future<Void> listening = listener == null ? Future.succeededFuture() : listener.close();
+      return Future.join(listening, broker.close());
+    }).eventually(() -> pool.close());
   }
 }

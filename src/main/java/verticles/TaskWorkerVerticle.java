@@ -26,6 +26,8 @@ public final class TaskWorkerVerticle extends VerticleBase {
   private final CronMetrics metrics;
   private Pool pool;
   private BrokerConnection broker;
+  private TaskWorker worker;
+  private long graceMs;
 
   public TaskWorkerVerticle(BrokerHealth health, CronMetrics metrics) {
     this.health = health;
@@ -35,11 +37,12 @@ public final class TaskWorkerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     AppConfig config = new AppConfig(config());
+    graceMs = config.shutdownGraceMs();
     pool = Database.pool(vertx, config, 4);
     TaskRepository taskRepository = new TaskRepository();
     Tasks tasks = new Tasks(List.of(new SendEventRemindersTask(taskRepository), new GenerateScheduleTask(),
         new PurgeExpiredTask(taskRepository, config.retentionDays())));
-    TaskWorker worker = new TaskWorker(vertx, pool, new CronRepository(), tasks, metrics, config.nodeId(),
+    worker = new TaskWorker(vertx, pool, new CronRepository(), tasks, metrics, config.nodeId(),
         config.taskMaxAttempts(), config.taskTimeoutMs());
     broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-tasks", OutboxRelayVerticle.topologyOf(config),
         worker::onConnected);
@@ -48,9 +51,10 @@ public final class TaskWorkerVerticle extends VerticleBase {
     return broker.start();
   }
 
+  /** Stops consuming, lets the runs in flight finish (up to shutdown.graceMs), then closes. */
   @Override
   public Future<?> stop() {
     health.unregister(broker);
-    return broker.close().eventually(() -> pool.close());
+    return worker.drain(graceMs).eventually(() -> broker.close()).eventually(() -> pool.close());
   }
 }

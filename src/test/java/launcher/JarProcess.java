@@ -134,13 +134,15 @@ final class JarProcess implements AutoCloseable {
     return process.descendants().toList();
   }
 
-  /** SIGTERM, as ops stop it; waits for a clean exit. */
+  /**
+   * SIGTERM to the JVM, as ops stop it; waits for it to exit. Only the JVM is signalled: runuser, when in between,
+   * would pass the signal on and SIGKILL the JVM two seconds later, cutting its drain short; it exits with the JVM.
+   */
   int stop(Duration timeout) throws InterruptedException {
     List<ProcessHandle> children = descendants();
-    // with runuser in between, the JVM is a child of the process we started
-    process.descendants().filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
-        .forEach(ProcessHandle::destroy);
-    process.destroy();
+    ProcessHandle jvm = process.descendants().filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
+        .findFirst().orElse(process.toHandle());
+    jvm.destroy();
     int code = awaitExit(timeout);
     for (ProcessHandle child : children) {
       child.onExit().toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();

@@ -34,7 +34,7 @@ class NotificationThroughputTest extends NotificationTestBase {
       events.add(createEvent(BOOKINGS / EVENTS, 0).getString("id"));
     }
     eventually(Duration.ofSeconds(30), "the broker connections up",
-        () -> api.call("GET", "/health/ready").send().status() == 200);
+        () -> api.call("GET", "/health").send().status() == 200);
     int mailsBefore = smtp.getReceivedMessages().length;
 
     long started = System.nanoTime();

@@ -108,7 +108,7 @@ public abstract class NotificationTestBase extends ApiTestBase {
   }
 
   /** Polls until the condition holds, or fails after the timeout (for asynchronous delivery). */
-  protected static void eventually(Duration timeout, String what, BooleanSupplier condition) {
+  public static void eventually(Duration timeout, String what, BooleanSupplier condition) {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       if (condition.getAsBoolean()) {

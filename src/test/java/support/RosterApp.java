@@ -63,6 +63,11 @@ public final class RosterApp implements AutoCloseable {
     return vertx;
   }
 
+  /** What SIGTERM starts: the node's drain (readiness 503, the delay, then each role stops); Vert.x stays open. */
+  public java.util.concurrent.CompletableFuture<Void> shutdown() {
+    return main.shutdown().toCompletionStage().toCompletableFuture();
+  }
+
   @Override
   public void close() {
     try {
