@@ -131,6 +131,8 @@ public final class AppConfig {
   public int shutdownDelayMs() { return integer("shutdown", "delayMs", 5000); }
   /** After that delay: how long in-flight requests, batches and deliveries get to finish. */
   public int shutdownGraceMs() { return integer("shutdown", "graceMs", 20000); }
+  /** How long a stop may take before the process gives up waiting and exits 1: delay + grace + 10 s. */
+  public long shutdownBudgetMs() { return shutdownDelayMs() + shutdownGraceMs() + 10_000L; }
 
   public int devTokenTtlHours() { return integer("dev", "tokenTtlHours", 12); }
 

@@ -111,10 +111,9 @@ public final class MainVerticle extends VerticleBase {
     return done.future();
   }
 
-  /** How long {@link #shutdown()} may take before the process gives up waiting: delay + grace + 10 s. */
+  /** How long {@link #shutdown()} may take before the process gives up waiting (see AppConfig). */
   public long shutdownBudgetMs() {
-    AppConfig config = settings == null ? new AppConfig(new JsonObject()) : settings;
-    return config.shutdownDelayMs() + config.shutdownGraceMs() + 10_000L;
+    return (settings == null ? new AppConfig(new JsonObject()) : settings).shutdownBudgetMs();
   }
 
   private Map<String, String> deployments(String... roles) {

@@ -18,7 +18,7 @@ final class PodPolicy {
 
   static final long RUN_AS_USER = 65532;
   /** Seconds left between the end of the drain and Kubernetes' SIGKILL, for the JVM and pools to close. */
-  static final int SHUTDOWN_MARGIN_SECONDS = 5;
+  static final int SHUTDOWN_MARGIN_SECONDS = 2;
   private static final int DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 
   private PodPolicy() {
@@ -175,15 +175,17 @@ final class PodPolicy {
     }
     int sleep = preStop.at("/sleep/seconds").asInt();
     int grace = workload.podSpec().path("terminationGracePeriodSeconds").asInt(DEFAULT_TERMINATION_GRACE_SECONDS);
-    int needed = sleep + ceilSeconds(config.shutdownDelayMs()) + ceilSeconds(config.shutdownGraceMs()) + SHUTDOWN_MARGIN_SECONDS;
+    // the service gives up on a drain after its budget (delay + grace + 10 s) and exits: that must end in time
+    int needed = sleep + ceilSeconds(config.shutdownBudgetMs()) + SHUTDOWN_MARGIN_SECONDS;
     if (needed > grace) {
-      problems.add(where + ": terminationGracePeriodSeconds " + grace + " < preStop sleep " + sleep + " s + shutdown delay "
-          + config.shutdownDelayMs() + " ms + grace " + config.shutdownGraceMs() + " ms + " + SHUTDOWN_MARGIN_SECONDS + " s margin");
+      problems.add(where + ": terminationGracePeriodSeconds " + grace + " < preStop sleep " + sleep + " s + shutdown budget "
+          + config.shutdownBudgetMs() + " ms (delay " + config.shutdownDelayMs() + " ms + grace " + config.shutdownGraceMs()
+          + " ms + 10 s) + " + SHUTDOWN_MARGIN_SECONDS + " s margin");
     }
   }
 
-  private static int ceilSeconds(int millis) {
-    return (millis + 999) / 1000;
+  private static int ceilSeconds(long millis) {
+    return (int) ((millis + 999) / 1000);
   }
 
   /** One Hazelcast cluster found through a headless Service that lists every Roster pod, ready or not. */

@@ -165,9 +165,9 @@ class PodPolicyTest {
                       sleep: {seconds: 5}
         """);
 
-    // 5 s + 4 s + the default grace of conf/application.yaml (20 s) + 5 s margin = 34 s > 30 s
+    // 5 s + (4 s + the default grace of conf/application.yaml, 20 s, + 10 s) + 2 s margin = 41 s > 30 s
     assertThat(PodPolicy.problems(manifests)).contains("Deployment/roster-api container roster: terminationGracePeriodSeconds 30"
-        + " < preStop sleep 5 s + shutdown delay 4000 ms + grace 20000 ms + 5 s margin");
+        + " < preStop sleep 5 s + shutdown budget 34000 ms (delay 4000 ms + grace 20000 ms + 10 s) + 2 s margin");
   }
 
   static String projectVersion() throws IOException {
