@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -74,20 +73,10 @@ class GracefulShutdownIT {
     db = TestDatabase.create("drain");
     issuer = new TestIssuer();
     int port = DevModeIT.freePort();
-    Map<String, String> env = new HashMap<>();
-    env.put("ROSTER_PG_URL", db.url());
-    env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
-    env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
-    env.put("ROSTER_HTTP_PORT", String.valueOf(port));
-    env.put("ROSTER_HTTP_HOST", "127.0.0.1");
-    env.put("ROSTER_AMQP_URL", NotificationTestBase.AMQP_URL);
-    env.put("ROSTER_AMQP_NAMESPACE", namespace);
-    env.put("ROSTER_NOTIFY_CHANNEL", "log");
-    env.put("ROSTER_NODE_ID", "drain-node");
-    env.put("ROSTER_SHUTDOWN_DELAY_MS", String.valueOf(DELAY_MS));
-    env.put("ROSTER_SHUTDOWN_GRACE_MS", String.valueOf(GRACE_MS));
-    env.put("JAVA_TOOL_OPTIONS", "-Xmx512m");
-    service = JarProcess.start(env, "start");
+    service = JarProcess.start(NodeEnvironment.api(db.url(), issuer).broker(namespace)
+        .set("ROSTER_HTTP_PORT", port).set("ROSTER_HTTP_HOST", "127.0.0.1").set("ROSTER_NODE_ID", "drain-node")
+        .set("ROSTER_SHUTDOWN_DELAY_MS", DELAY_MS).set("ROSTER_SHUTDOWN_GRACE_MS", GRACE_MS)
+        .set("JAVA_TOOL_OPTIONS", "-Xmx512m").map(), "start");
     service.awaitLine(l -> l.contains("drain-node leads the scheduler"), Duration.ofSeconds(120));
     Api api = new Api("http://127.0.0.1:" + port);
     eventually(Duration.ofSeconds(60), "the node ready", () -> api.call("GET", "/health/ready").send().status() == 200);

@@ -107,22 +107,14 @@ class ImageIT {
     TestDatabase db = TestDatabase.create("image");
     try (TestIssuer issuer = new TestIssuer()) {
       int port = DevModeIT.freePort();
-      Map<String, String> env = new HashMap<>();
-      env.put("ROSTER_PG_URL", db.url());
-      env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
-      env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
-      env.put("ROSTER_OIDC_AUDIENCE", TestIssuer.AUDIENCE);
-      env.put("ROSTER_HTTP_PORT", String.valueOf(port));
-      // the API role only: no broker, no mail server, no scheduler
-      env.put("ROSTER_WORKER_INSTANCES", "0");
-      env.put("ROSTER_RELAY_INSTANCES", "0");
-      env.put("ROSTER_SCHEDULER_ENABLED", "false");
-      // clustered, as the pods are: Hazelcast must find what it needs in the image's runtime
       int clusterPort = DevModeIT.freePort();
-      env.put("ROSTER_CLUSTER_ENABLED", "true");
-      env.put("ROSTER_CLUSTER_NAME", "image-" + port);
-      env.put("ROSTER_CLUSTER_PORT", String.valueOf(clusterPort));
-      env.put("ROSTER_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort);
+      Map<String, String> env = NodeEnvironment.api(db.url(), issuer).set("ROSTER_HTTP_PORT", port)
+          // the API role only: no broker, no mail server, no scheduler
+          .set("ROSTER_WORKER_INSTANCES", 0).set("ROSTER_RELAY_INSTANCES", 0).set("ROSTER_SCHEDULER_ENABLED", false)
+          // clustered, as the pods are: Hazelcast must find what it needs in the image's runtime (the image's own
+          // JVM flags, so not NodeEnvironment.clusterMember's)
+          .set("ROSTER_CLUSTER_ENABLED", true).set("ROSTER_CLUSTER_NAME", "image-" + port)
+          .set("ROSTER_CLUSTER_PORT", clusterPort).set("ROSTER_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort).map();
 
       Instant started = Instant.now();
       try (JarProcess service = runImage(env, image.strings("Cmd"))) {

@@ -17,9 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -87,44 +85,20 @@ class LeadershipIT {
   }
 
   /** HTTP only: no relay, no workers, and the scheduler disabled. */
-  private Map<String, String> apiPod() {
-    Map<String, String> env = new HashMap<>();
-    env.put("ROSTER_PG_URL", db.url());
-    env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
-    env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
-    env.put("ROSTER_OIDC_AUDIENCE", TestIssuer.AUDIENCE);
-    env.put("ROSTER_HTTP_PORT", String.valueOf(apiPort));
-    env.put("ROSTER_HTTP_INSTANCES", "1");
-    env.put("ROSTER_RELAY_INSTANCES", "0");
-    env.put("ROSTER_WORKER_INSTANCES", "0");
-    env.put("ROSTER_SCHEDULER_ENABLED", "false");
-    return env;
+  private NodeEnvironment apiPod() {
+    return NodeEnvironment.api(db.url(), issuer).set("ROSTER_HTTP_PORT", apiPort).set("ROSTER_HTTP_INSTANCES", 1)
+        .set("ROSTER_RELAY_INSTANCES", 0).set("ROSTER_WORKER_INSTANCES", 0).set("ROSTER_SCHEDULER_ENABLED", false);
   }
 
   /** The scheduler only: no HTTP (so no token issuer), and no broker roles, which this test does not need. */
-  private Map<String, String> workerPod(String databaseUrl) {
-    Map<String, String> env = new HashMap<>();
-    env.put("ROSTER_PG_URL", databaseUrl);
-    env.put("ROSTER_HTTP_INSTANCES", "0");
-    env.put("ROSTER_RELAY_INSTANCES", "0");
-    env.put("ROSTER_WORKER_INSTANCES", "0");
-    return env;
+  private NodeEnvironment workerPod(String databaseUrl) {
+    return NodeEnvironment.database(databaseUrl).set("ROSTER_HTTP_INSTANCES", 0).set("ROSTER_RELAY_INSTANCES", 0)
+        .set("ROSTER_WORKER_INSTANCES", 0);
   }
 
-  private void startNode(int i, Map<String, String> role) throws Exception {
-    StringBuilder members = new StringBuilder();
-    for (int port : clusterPorts) {
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(port);
-    }
-    Map<String, String> env = new HashMap<>(role);
-    env.put("ROSTER_CLUSTER_ENABLED", "true");
-    env.put("ROSTER_CLUSTER_NAME", cluster);
-    env.put("ROSTER_CLUSTER_PORT", String.valueOf(clusterPorts[i]));
-    env.put("ROSTER_CLUSTER_MEMBERS", members.toString());
-    env.put("ROSTER_NODE_ID", "node" + i);
-    env.put("ROSTER_SCHEDULER_LEASE_SECONDS", String.valueOf(LEASE_SECONDS));
-    env.put("JAVA_TOOL_OPTIONS", "-Xmx256m -XX:+UseSerialGC");
-    nodes[i] = JarProcess.start(env, "start");
+  private void startNode(int i, NodeEnvironment role) throws Exception {
+    nodes[i] = JarProcess.start(role.clusterMember(cluster, clusterPorts, i)
+        .set("ROSTER_SCHEDULER_LEASE_SECONDS", LEASE_SECONDS).map(), "start");
     nodes[i].awaitLine(l -> l.contains("scheduler on node"), Duration.ofSeconds(90));
   }
 

@@ -21,9 +21,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -245,31 +243,11 @@ class RollingRestartIT {
   }
 
   private void startNode(int i) throws Exception {
-    StringBuilder members = new StringBuilder();
-    for (int port : clusterPorts) {
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(port);
-    }
-    Map<String, String> env = new HashMap<>();
-    env.put("ROSTER_PG_URL", db.url());
-    env.put("ROSTER_PG_POOL_SIZE", "8");
-    env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
-    env.put("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl());
-    env.put("ROSTER_AMQP_URL", NotificationTestBase.AMQP_URL);
-    env.put("ROSTER_AMQP_NAMESPACE", cluster);
-    env.put("ROSTER_NOTIFY_CHANNEL", "log");
-    env.put("ROSTER_HTTP_PORT", String.valueOf(httpPorts[i]));
-    env.put("ROSTER_HTTP_HOST", "127.0.0.1");
-    env.put("ROSTER_HTTP_INSTANCES", "1");
-    env.put("ROSTER_CLUSTER_ENABLED", "true");
-    env.put("ROSTER_CLUSTER_NAME", cluster);
-    env.put("ROSTER_CLUSTER_PORT", String.valueOf(clusterPorts[i]));
-    env.put("ROSTER_CLUSTER_MEMBERS", members.toString());
-    env.put("ROSTER_NODE_ID", "node" + i);
-    env.put("ROSTER_SCHEDULER_LEASE_SECONDS", String.valueOf(LEASE_SECONDS));
-    env.put("ROSTER_SHUTDOWN_DELAY_MS", String.valueOf(DELAY_MS));
-    env.put("ROSTER_SHUTDOWN_GRACE_MS", String.valueOf(GRACE_MS));
-    env.put("JAVA_TOOL_OPTIONS", "-Xmx256m -XX:+UseSerialGC");
-    nodes[i] = JarProcess.start(env, "start");
+    nodes[i] = JarProcess.start(NodeEnvironment.api(db.url(), issuer).broker(cluster)
+        .clusterMember(cluster, clusterPorts, i)
+        .set("ROSTER_PG_POOL_SIZE", 8).set("ROSTER_HTTP_PORT", httpPorts[i]).set("ROSTER_HTTP_HOST", "127.0.0.1")
+        .set("ROSTER_HTTP_INSTANCES", 1).set("ROSTER_SCHEDULER_LEASE_SECONDS", LEASE_SECONDS)
+        .set("ROSTER_SHUTDOWN_DELAY_MS", DELAY_MS).set("ROSTER_SHUTDOWN_GRACE_MS", GRACE_MS).map(), "start");
   }
 
   private void awaitReady(int i) {

@@ -1,0 +1,55 @@
+package launcher;
+
+import support.NotificationTestBase;
+import support.TestIssuer;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** The ROSTER_* settings of a service process that a test starts with `start`: what every such node needs, once. */
+final class NodeEnvironment {
+
+  private final Map<String, String> env = new HashMap<>();
+
+  private NodeEnvironment() {
+  }
+
+  /** A node on the test's database; add the roles it runs. */
+  static NodeEnvironment database(String pgUrl) {
+    return new NodeEnvironment().set("ROSTER_PG_URL", pgUrl);
+  }
+
+  /** A node that serves the API: the test's database and token issuer (with the audience `start` requires). */
+  static NodeEnvironment api(String pgUrl, TestIssuer issuer) {
+    return database(pgUrl).set("ROSTER_OIDC_ISSUER", issuer.issuer()).set("ROSTER_OIDC_JWKS_URL", issuer.jwksUrl())
+        .set("ROSTER_OIDC_AUDIENCE", TestIssuer.AUDIENCE);
+  }
+
+  /** Relay and workers on the local broker, under the test's own namespace; notifications go to the log. */
+  NodeEnvironment broker(String namespace) {
+    return set("ROSTER_AMQP_URL", NotificationTestBase.AMQP_URL).set("ROSTER_AMQP_NAMESPACE", namespace)
+        .set("ROSTER_NOTIFY_CHANNEL", "log");
+  }
+
+  /** Member {@code i} ("node" + i) of a Hazelcast cluster on 127.0.0.1 whose members use the given ports. */
+  NodeEnvironment clusterMember(String cluster, int[] clusterPorts, int i) {
+    StringBuilder members = new StringBuilder();
+    for (int port : clusterPorts) {
+      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(port);
+    }
+    return set("ROSTER_CLUSTER_ENABLED", "true").set("ROSTER_CLUSTER_NAME", cluster)
+        .set("ROSTER_CLUSTER_PORT", String.valueOf(clusterPorts[i])).set("ROSTER_CLUSTER_MEMBERS", members.toString())
+        .set("ROSTER_NODE_ID", "node" + i)
+        // several JVMs share two cores: small heaps, a collector without background threads
+        .set("JAVA_TOOL_OPTIONS", "-Xmx256m -XX:+UseSerialGC");
+  }
+
+  NodeEnvironment set(String variable, Object value) {
+    env.put(variable, String.valueOf(value));
+    return this;
+  }
+
+  Map<String, String> map() {
+    return new HashMap<>(env);
+  }
+}
