@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import support.Api;
+import support.NotificationTestBase;
 import support.TestDatabase;
 import support.TestIssuer;
 
@@ -72,6 +73,7 @@ class ClusterIT {
     if (db != null) {
       db.drop();
     }
+    NotificationTestBase.deleteTopology(cluster);
     failovers.forEach(System.out::println);
   }
 

@@ -5,6 +5,9 @@ import com.icegreen.greenmail.util.ServerSetup;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import config.AppConfig;
+import io.vertx.core.json.JsonObject;
+import notifications.Topology;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -13,9 +16,12 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
@@ -171,20 +177,25 @@ public abstract class NotificationTestBase extends ApiTestBase {
     return queue(channel) + ".dlq";
   }
 
-  /** Deletes the queues and exchanges of a namespace (the suite's retry delays), best effort. */
+  /**
+   * Deletes the queues and exchanges of a namespace, best effort: with the suite's retry delays and with the
+   * defaults of conf/application.yaml (processes started with `start` use those), so nothing is left behind.
+   */
   public static void deleteTopology(String namespace) {
+    AppConfig defaults = new AppConfig(new JsonObject());
+    Set<Long> delays = new TreeSet<>(List.of(300L, 600L, 1200L));
+    delays.addAll(defaults.retryDelaysMs());
+    delays.addAll(defaults.taskRetryDelaysMs());
+    List<String> queues = new ArrayList<>(List.of(namespace + ".tasks"));
+    Topology.CHANNELS.forEach(channel -> queues.add(queue(namespace, channel)));
     try {
       withBroker(ch -> {
-        for (String channel : List.of("email", "sms", "push")) {
-          String queue = queue(namespace, channel);
-          for (String q : List.of(queue, queue + ".dlq", queue + ".retry.300", queue + ".retry.600",
-              queue + ".retry.1200")) {
-            ch.queueDelete(q);
+        for (String queue : queues) {
+          ch.queueDelete(queue);
+          ch.queueDelete(queue + ".dlq");
+          for (long delay : delays) {
+            ch.queueDelete(queue + ".retry." + delay);
           }
-        }
-        for (String q : List.of(namespace + ".tasks", namespace + ".tasks.dlq", namespace + ".tasks.retry.300",
-            namespace + ".tasks.retry.600")) {
-          ch.queueDelete(q);
         }
         for (String x : List.of(".notifications", ".notifications.dlx", ".tasks", ".tasks.dlx")) {
           ch.exchangeDelete(namespace + x);
