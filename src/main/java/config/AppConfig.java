@@ -59,6 +59,24 @@ public final class AppConfig {
   public int bookingBatchWindowMs() { return integer("bookings", "batchWindowMs", 0); }
   public int bookingBatchConcurrency() { return integer("bookings", "batchConcurrency", 4); }
 
+  /** Rate limits (rate.*): token buckets per caller and class of operation; see conf/application.yaml. */
+  public boolean rateEnabled() { return bool("rate", "enabled", true); }
+  public int rateBookingLimit() { return positive("rate", "bookingLimit", 60); }
+  public int rateBookingWindowSeconds() { return positive("rate", "bookingWindowSeconds", 600); }
+  public int rateWriteLimit() { return positive("rate", "writeLimit", 120); }
+  public int rateWriteWindowSeconds() { return positive("rate", "writeWindowSeconds", 60); }
+  public int rateReadLimit() { return positive("rate", "readLimit", 600); }
+  public int rateReadWindowSeconds() { return positive("rate", "readWindowSeconds", 60); }
+  public int rateAdminLimit() { return positive("rate", "adminLimit", 3000); }
+  public int rateAdminWindowSeconds() { return positive("rate", "adminWindowSeconds", 60); }
+  public int rateAnonymousLimit() { return positive("rate", "anonymousLimit", 60); }
+  public int rateAnonymousWindowSeconds() { return positive("rate", "anonymousWindowSeconds", 60); }
+  /** Peers whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. */
+  public String rateTrustedProxies() { return string("rate", "trustedProxies", ""); }
+  public int rateSmsPerHour() { return positive("rate", "smsPerHour", 10); }
+  public int ratePushPerHour() { return positive("rate", "pushPerHour", 30); }
+  public int ratePhoneChangesPerDay() { return positive("rate", "phoneChangesPerDay", 3); }
+
   public int idempotencyTtlHours() { return integer("idempotency", "ttlHours", 24); }
 
   public int httpInstances() { return instances("http", 2); }
@@ -222,6 +240,14 @@ public final class AppConfig {
   private String string(String section, String key, String fallback) {
     Object v = section(section).getValue(key);
     return v == null ? fallback : v.toString();
+  }
+
+  private int positive(String section, String key, int fallback) {
+    int value = integer(section, key, fallback);
+    if (value < 1) {
+      throw new ConfigException(section + "." + key + " must be at least 1, got " + value);
+    }
+    return value;
   }
 
   private int integer(String section, String key, int fallback) {

@@ -56,6 +56,9 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     if (!error.errors().isEmpty()) {
       problem.put("errors", error.errorsJson());
     }
+    if (error.retryAfterSeconds() > 0) {
+      rc.response().putHeader("Retry-After", String.valueOf(error.retryAfterSeconds()));
+    }
     Responses.problem(rc, error.status(), problem);
   }
 

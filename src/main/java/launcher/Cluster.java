@@ -30,6 +30,10 @@ final class Cluster {
     hz.getMemberAttributeConfig().setAttribute(LeaderElection.SCHEDULER_ATTRIBUTE,
         String.valueOf(config.schedulerEnabled()));
 
+    // rate-limit buckets of callers idle for an hour go (the longest default window refills a bucket in 10 min)
+    hz.addMapConfig(new com.hazelcast.config.MapConfig(ratelimit.ClusterBuckets.MAP).setMaxIdleSeconds(3600)
+        .setBackupCount(0).setAsyncBackupCount(1));
+
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(config.clusterPort()).setPortAutoIncrement(false);
     network.setPublicAddress(config.clusterHost() + ":" + config.clusterPort());

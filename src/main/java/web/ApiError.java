@@ -20,12 +20,24 @@ public final class ApiError extends RuntimeException {
   private final int status;
   private final String code;
   private final List<FieldError> errors;
+  /** Seconds for the Retry-After header; 0 for none. */
+  private final long retryAfterSeconds;
 
   public ApiError(int status, String code, String detail, List<FieldError> errors) {
+    this(status, code, detail, errors, 0);
+  }
+
+  private ApiError(int status, String code, String detail, List<FieldError> errors, long retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.code = code;
     this.errors = errors;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** 429: the caller is over a rate limit; it may try again after {@code retryAfterSeconds}. */
+  public static ApiError rateLimited(String detail, long retryAfterSeconds) {
+    return new ApiError(429, "rate_limited", detail, List.of(), Math.max(1, retryAfterSeconds));
   }
 
   public static ApiError notFound(String detail) {
@@ -70,6 +82,10 @@ public final class ApiError extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public List<FieldError> errors() {

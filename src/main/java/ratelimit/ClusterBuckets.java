@@ -1,0 +1,89 @@
+package ratelimit;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Buckets shared by every node of the Hazelcast cluster, so a caller's budget is one budget whichever node it
+ * reaches. The hot path stays local: a node reserves a few tokens at once ({@link RatePolicy#reservation()}) with
+ * one asynchronous entry-processor call, and spends them without asking again; a reservation not spent within
+ * {@link #RESERVATION_MILLIS} is dropped, so a caller that moves between nodes is short of at most a few tokens,
+ * and the cluster never grants more than the quota.
+ */
+public final class ClusterBuckets implements BucketStore {
+
+  /** The map (its eviction is configured in launcher.Cluster). */
+  public static final String MAP = "roster.ratelimit";
+  static final long RESERVATION_MILLIS = 1000;
+  private static final int SWEEP_ABOVE = 100_000;
+
+  private final IMap<String, Bucket> map;
+  private final ConcurrentHashMap<String, Reservation> reserved = new ConcurrentHashMap<>();
+
+  public ClusterBuckets(HazelcastInstance hazelcast) {
+    this.map = hazelcast.getMap(MAP);
+  }
+
+  /** Tokens this node holds for a key, and what the cluster last said of the bucket. */
+  private static final class Reservation {
+    int tokens;
+    long expiresAt;
+    long remaining;
+    long resetSeconds;
+    long refusedUntil;
+    long retryAfter;
+  }
+
+  @Override
+  public Future<Decision> take(String key, RatePolicy policy) {
+    String id = policy.name() + " " + key;
+    long now = System.currentTimeMillis();
+    if (reserved.size() > SWEEP_ABOVE) {
+      reserved.values().removeIf(r -> r.expiresAt < now && r.refusedUntil < now);
+    }
+    Reservation r = reserved.computeIfAbsent(id, k -> new Reservation());
+    synchronized (r) {
+      if (r.tokens > 0 && r.expiresAt > now) {
+        r.tokens--;
+        return Future.succeededFuture(new Decision(policy, true, r.remaining + r.tokens, r.resetSeconds, 0));
+      }
+    }
+    // continue on the request's own event loop, not on a Hazelcast thread
+    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    var pending = map.submitToKey(id, new TakeTokens(policy.reservation(), policy.limit(), policy.windowSeconds()));
+    return (context == null ? Future.fromCompletionStage(pending) : Future.fromCompletionStage(pending, context))
+        .map(answer -> {
+          synchronized (r) {
+            int granted = (int) answer[0];
+            r.remaining = answer[1];
+            r.resetSeconds = answer[2];
+            r.retryAfter = answer[3];
+            if (granted == 0) {
+              r.refusedUntil = System.currentTimeMillis() + answer[3] * 1000;
+              return new Decision(policy, false, 0, r.resetSeconds, r.retryAfter);
+            }
+            r.tokens = granted - 1;
+            r.expiresAt = System.currentTimeMillis() + RESERVATION_MILLIS;
+            r.refusedUntil = 0;
+            return new Decision(policy, true, r.remaining + r.tokens, r.resetSeconds, 0);
+          }
+        });
+  }
+
+  @Override
+  public Decision peek(String key, RatePolicy policy) {
+    Reservation r = reserved.get(policy.name() + " " + key);
+    if (r == null) {
+      return new Decision(policy, true, policy.limit(), 0, 0);
+    }
+    synchronized (r) {
+      long now = System.currentTimeMillis();
+      return r.refusedUntil > now
+          ? new Decision(policy, false, 0, r.resetSeconds, Math.max(1, (r.refusedUntil - now + 999) / 1000))
+          : new Decision(policy, true, r.remaining + (r.expiresAt > now ? r.tokens : 0), r.resetSeconds, 0);
+    }
+  }
+}
