@@ -13,9 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Charges each /v1 request to its caller's bucket and writes the RateLimit-Policy and RateLimit fields on every
- * answer. Two steps around authentication: {@link #beforeAuth()} counts callers without a token by address
- * (and refuses a known-empty address before any signature is checked); {@link #afterAuth()} counts a verified
- * caller under the policy of the operation. A request whose token fails is charged to its address.
+ * answer. Three steps around authentication: {@link #beforeAuth()} counts callers without a token by address;
+ * {@link #afterAuth()} counts a verified caller under the policy of the operation;
+ * {@link #afterRejectedToken()} charges a request whose token failed to its address.
  */
 public final class RateLimiter {
 
@@ -39,18 +39,41 @@ public final class RateLimiter {
     return rc -> {
       String address = addresses.of(rc.request());
       rc.put(ADDRESS, address);
-      rc.addHeadersEndHandler(v -> onHeadersEnd(rc, address));
+      rc.addHeadersEndHandler(v -> label(rc, address));
       if (rc.request().getHeader(HttpHeaders.AUTHORIZATION) == null) {
         // no token: this request will be a 401; count it now
         decide(rc, store.take(address, policies.anonymous()));
+      } else {
+        rc.next();
+      }
+    };
+  }
+
+  /**
+   * Failure handler placed before the problem mapper: a token that failed verification costs its address a
+   * token, and once the address has none left the answer is 429 instead of 401. The token is checked first,
+   * so members behind the same address as a flood (a gym's Wi-Fi) still get through with their valid tokens.
+   */
+  public Handler<RoutingContext> afterRejectedToken() {
+    return rc -> {
+      String address = rc.get(ADDRESS);
+      if (address == null || rc.get(Caller.KEY) != null || rc.get(DECISION) != null
+          || !(rc.failure() instanceof ApiError error) || error.status() != 401) {
+        rc.next();
         return;
       }
-      Decision known = store.peek(address, policies.anonymous());
-      if (!known.allowed()) {
-        refuse(rc, known);
-        return;
-      }
-      rc.next();
+      store.take(address, policies.anonymous()).onComplete(done -> {
+        if (done.failed()) {
+          rc.next();
+          return;
+        }
+        rc.put(DECISION, done.result());
+        if (done.result().allowed()) {
+          rc.next();
+        } else {
+          refuse(rc, done.result()); // routes the new failure through the failure handlers again
+        }
+      });
     };
   }
 
@@ -88,13 +111,9 @@ public final class RateLimiter {
         + d.retryAfterSeconds() + " s.", d.retryAfterSeconds()));
   }
 
-  /** Last moment to add headers: a 401 (bad or missing token) costs its address a token, and every answer is labelled. */
-  private void onHeadersEnd(RoutingContext rc, String address) {
+  /** Last moment to add headers: every answer names the policy that applied and what is left of it. */
+  private void label(RoutingContext rc, String address) {
     Decision d = rc.get(DECISION);
-    if (d == null && rc.response().getStatusCode() == 401 && rc.get(Caller.KEY) == null) {
-      Future<Decision> charged = store.take(address, policies.anonymous());
-      d = charged.isComplete() && charged.succeeded() ? charged.result() : store.peek(address, policies.anonymous());
-    }
     if (d == null) {
       Caller caller = rc.get(Caller.KEY);
       d = caller == null ? store.peek(address, policies.anonymous())

@@ -144,6 +144,10 @@ public final class HttpVerticle extends VerticleBase {
       if (limiter != null) {
         root.route().handler(ApiOnly.of(limiter.afterAuth()));
       }
+      if (limiter != null) {
+        // before the API's mount: its router would map the 401 first
+        root.route().failureHandler(ApiOnly.of(limiter.afterRejectedToken()));
+      }
       root.route().subRouter(api);
       root.route().failureHandler(problems);
       root.errorHandler(404, problems);
