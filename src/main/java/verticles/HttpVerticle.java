@@ -112,7 +112,7 @@ public final class HttpVerticle extends VerticleBase {
       // First handler of every operation: text the database cannot store is a 400 before anything is written.
       StorableText storableText = new StorableText();
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
-      new MemberHandlers(new MemberService(pool, memberRepository)).register(builder, idempotency);
+      new MemberHandlers(new MemberService(pool, memberRepository, config.ratePhoneChangesPerDay())).register(builder, idempotency);
       new EventHandlers(new EventService(pool, reads, eventRepository, bookingRepository)).register(builder, idempotency);
       bookings = new BookingService(pool, bookingRepository, eventRepository, metrics);
       if (config.coalesceBookings()) {
