@@ -31,8 +31,7 @@ final class Cluster {
         String.valueOf(config.schedulerEnabled()));
 
     // rate-limit buckets of callers idle for an hour go (the longest default window refills a bucket in 10 min)
-    hz.addMapConfig(new com.hazelcast.config.MapConfig(ratelimit.ClusterBuckets.MAP).setMaxIdleSeconds(3600)
-        .setBackupCount(0).setAsyncBackupCount(1));
+    hz.addMapConfig(ratelimit.ClusterBuckets.mapConfig());
 
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(config.clusterPort()).setPortAutoIncrement(false);

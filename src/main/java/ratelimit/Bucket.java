@@ -1,21 +1,39 @@
 package ratelimit;
 
-import java.io.Serializable;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+
+import java.io.IOException;
 
 /**
  * The state of one caller's token bucket and its arithmetic, with no clock of its own: the local store and the
  * cluster's entry processor share it, so both count the same way.
  */
-final class Bucket implements Serializable {
-
-  private static final long serialVersionUID = 1L;
+public final class Bucket implements DataSerializable {
 
   private double tokens;
   private long updatedMillis;
 
+  /** For Hazelcast's deserialization (backups, migrations). */
+  public Bucket() {
+  }
+
   Bucket(int limit, long nowMillis) {
     this.tokens = limit;
     this.updatedMillis = nowMillis;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeDouble(tokens);
+    out.writeLong(updatedMillis);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    tokens = in.readDouble();
+    updatedMillis = in.readLong();
   }
 
   /** Takes up to {@code wanted} whole tokens; returns how many it got (0 when empty). */

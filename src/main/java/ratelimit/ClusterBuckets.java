@@ -15,13 +15,22 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClusterBuckets implements BucketStore {
 
-  /** The map (its eviction is configured in launcher.Cluster). */
   public static final String MAP = "roster.ratelimit";
   static final long RESERVATION_MILLIS = 1000;
   private static final int SWEEP_ABOVE = 100_000;
 
   private final IMap<String, Bucket> map;
   private final ConcurrentHashMap<String, Reservation> reserved = new ConcurrentHashMap<>();
+
+  /**
+   * The map's settings, for the cluster's configuration: buckets idle for an hour go (the longest default window
+   * refills one in 10 min); objects in memory, so the entry processor does not deserialize a bucket per call; one
+   * asynchronous backup (a lost bucket only means a fresh quota).
+   */
+  public static com.hazelcast.config.MapConfig mapConfig() {
+    return new com.hazelcast.config.MapConfig(MAP).setMaxIdleSeconds(3600)
+        .setInMemoryFormat(com.hazelcast.config.InMemoryFormat.OBJECT).setBackupCount(0).setAsyncBackupCount(1);
+  }
 
   public ClusterBuckets(HazelcastInstance hazelcast) {
     this.map = hazelcast.getMap(MAP);
@@ -49,6 +58,11 @@ public final class ClusterBuckets implements BucketStore {
       if (r.tokens > 0 && r.expiresAt > now) {
         r.tokens--;
         return Future.succeededFuture(new Decision(policy, true, r.remaining + r.tokens, r.resetSeconds, 0));
+      }
+      if (r.refusedUntil > now) {
+        // the cluster said when the next token comes: a flood is refused here, without a remote call each
+        return Future.succeededFuture(new Decision(policy, false, 0, r.resetSeconds,
+            Math.max(1, (r.refusedUntil - now + 999) / 1000)));
       }
     }
     // continue on the request's own event loop, not on a Hazelcast thread
