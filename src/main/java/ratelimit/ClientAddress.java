@@ -61,7 +61,12 @@ public final class ClientAddress {
     this.trusted = List.copyOf(list);
   }
 
+  /** The client's key: its IPv4 address, or the /64 network of an IPv6 one (one host can hold a whole /64). */
   public String of(HttpServerRequest request) {
+    return keyOf(client(request));
+  }
+
+  private String client(HttpServerRequest request) {
     String peer = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     if (trusted.isEmpty() || !isTrusted(peer)) {
       return peer;
@@ -81,6 +86,18 @@ public final class ClientAddress {
       }
     }
     return hops.isEmpty() ? peer : hops.get(0);
+  }
+
+  private static String keyOf(String address) {
+    byte[] bytes = literal(address);
+    if (bytes == null || bytes.length == 4) {
+      return address;
+    }
+    StringBuilder prefix = new StringBuilder();
+    for (int i = 0; i < 8; i += 2) {
+      prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+    }
+    return prefix.append(":/64").toString();
   }
 
   private boolean isTrusted(String address) {

@@ -18,6 +18,7 @@ public final class ClusterBuckets implements BucketStore {
   public static final String MAP = "roster.ratelimit";
   static final long RESERVATION_MILLIS = 1000;
   private static final int SWEEP_ABOVE = 100_000;
+  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
   private final IMap<String, Bucket> map;
   private final ConcurrentHashMap<String, Reservation> reserved = new ConcurrentHashMap<>();
@@ -50,7 +51,9 @@ public final class ClusterBuckets implements BucketStore {
   public Future<Decision> take(String key, RatePolicy policy) {
     String id = policy.name() + " " + key;
     long now = System.currentTimeMillis();
-    if (reserved.size() > SWEEP_ABOVE) {
+    long last = lastSweep.get();
+    if (reserved.size() > SWEEP_ABOVE && now - last > 1000 && lastSweep.compareAndSet(last, now)) {
+      // what this node holds is a cache of the cluster's buckets: dropping it only costs a remote call
       reserved.values().removeIf(r -> r.expiresAt < now && r.refusedUntil < now);
     }
     Reservation r = reserved.computeIfAbsent(id, k -> new Reservation());

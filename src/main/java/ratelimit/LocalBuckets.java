@@ -10,10 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalBuckets implements BucketStore {
 
-  /** Past this many buckets, the full ones (callers idle for a whole window) are dropped: memory stays bounded. */
+  /** Past this many buckets, the full ones (callers idle for a whole window) are dropped, at most once a second. */
   private static final int SWEEP_ABOVE = 100_000;
+  /** Still past this after a sweep, all are forgotten (fresh quotas for everyone): memory stays bounded. */
+  private static final int FORGET_ABOVE = 1_000_000;
 
   private final ConcurrentHashMap<String, Entry> buckets = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
   private record Entry(RatePolicy policy, Bucket bucket) {
   }
@@ -25,7 +28,8 @@ public final class LocalBuckets implements BucketStore {
 
   Decision takeNow(String key, RatePolicy policy) {
     long now = System.currentTimeMillis();
-    if (buckets.size() > SWEEP_ABOVE) {
+    long last = lastSweep.get();
+    if (buckets.size() > SWEEP_ABOVE && now - last > 1000 && lastSweep.compareAndSet(last, now)) {
       sweep(now);
     }
     Bucket bucket = buckets.computeIfAbsent(policy.name() + " " + key,
@@ -56,5 +60,8 @@ public final class LocalBuckets implements BucketStore {
         return e.bucket().isFull(e.policy().limit(), e.policy().windowSeconds(), now);
       }
     });
+    if (buckets.size() > FORGET_ABOVE) {
+      buckets.clear();
+    }
   }
 }
