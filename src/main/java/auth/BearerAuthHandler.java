@@ -59,7 +59,7 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
     if (own == null || own.nettyEventLoop().inEventLoop()) {
       next.run();
     } else {
-      ops.CrossLoop.count("authentication");
+      ops.CrossLoop.count(ops.CrossLoop.AUTHENTICATION);
       own.runOnContext(v -> next.run());
     }
   }

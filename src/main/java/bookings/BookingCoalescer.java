@@ -118,7 +118,7 @@ public final class BookingCoalescer {
 
   /** Runs the call on the coalescer's loop and answers on the caller's context. */
   private Future<Booking> redispatched(UUID eventId, UUID memberId) {
-    ops.CrossLoop.count("booking_coalescer");
+    ops.CrossLoop.count(ops.CrossLoop.BOOKING_COALESCER);
     Context caller = Vertx.currentContext();
     Promise<Booking> answer = caller instanceof ContextInternal own ? own.promise() : Promise.promise();
     context.runOnContext(v -> book(eventId, memberId).onComplete(answer));

@@ -95,6 +95,7 @@ public final class HttpVerticle extends VerticleBase {
     EventRepository eventRepository = new EventRepository();
     BookingRepository bookingRepository = new BookingRepository();
     BookingMetrics metrics = new BookingMetrics(BackendRegistries.getDefaultNow());
+    ops.CrossLoop.register();
     IdempotencyHandler idempotency = new IdempotencyHandler(pool, new IdempotencyRepository(), config.idempotencyTtlHours());
     TokenVerifier verifier = new TokenVerifier(vertx, keys, config.oidcIssuer(), config.oidcAudience(),
         config.oidcLeewaySeconds(), config.oidcTokenCacheBytes());
