@@ -129,6 +129,11 @@ public final class BookingCoalescer {
     return ApiError.overloaded("Too many bookings are waiting; try again shortly.", RETRY_AFTER_SECONDS);
   }
 
+  private ApiError waitedTooLong() {
+    return ApiError.overloaded("The booking waited " + queueTimeoutMs + " ms for the database; try again shortly.",
+        RETRY_AFTER_SECONDS);
+  }
+
   private static long now() {
     return System.nanoTime() / 1_000_000;
   }
@@ -150,7 +155,7 @@ public final class BookingCoalescer {
     long now = now();
     int refused = 0;
     while (!pending.isEmpty() && pending.peekFirst().deadline() <= now) {
-      pending.pollFirst().promise().tryFail(overloaded());
+      pending.pollFirst().promise().tryFail(waitedTooLong());
       refused++;
     }
     if (refused > 0) {

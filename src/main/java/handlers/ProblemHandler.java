@@ -43,7 +43,7 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     ApiError error = toApiError(rc.failure(), rc.statusCode());
     if (error.status() >= 500 && error.status() != 503) {
       log.error("{} {} failed", rc.request().method(), rc.request().path(), rc.failure());
-    } else if (error.status() == 503) {
+    } else if (error.status() == 503 && !"overloaded".equals(error.code())) { // overload is logged once per burst
       log.warn("{} {} unavailable: {}", rc.request().method(), rc.request().path(), describe(rc.failure()));
     }
     JsonObject problem = new JsonObject()
