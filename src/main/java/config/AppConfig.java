@@ -23,7 +23,7 @@ public final class AppConfig {
   public String httpHost() { return string("http", "host", "0.0.0.0"); }
   public int maxBodyBytes() { return integer("http", "maxBodyBytes", 65536); }
   /** Every API request is answered within this time: 503 when its work is not done by then. */
-  public int httpRequestTimeoutMs() { return positive("http", "requestTimeoutMs", 10000, "ROSTER_HTTP_REQUEST_TIMEOUT_MS"); }
+  public int httpRequestTimeoutMs() { return positive("http", "requestTimeoutMs", 15000, "ROSTER_HTTP_REQUEST_TIMEOUT_MS"); }
   /** A keep-alive connection with no traffic for this long is closed. */
   public int httpIdleTimeoutSeconds() { return positive("http", "idleTimeoutSeconds", 75, "ROSTER_HTTP_IDLE_TIMEOUT_SECONDS"); }
   /** Longest request line (method, URI, version): longer gets 414. */
@@ -37,10 +37,10 @@ public final class AppConfig {
   public int pgMaxWaitQueue() { return integer("pg", "maxWaitQueue", 2048); }
   public int pgWaitTimeoutMs() { return integer("pg", "waitTimeoutMs", 5000); }
   /** PostgreSQL's statement_timeout on every pool's connections. */
-  public int pgStatementTimeoutMs() { return positive("pg", "statementTimeoutMs", 8000, "ROSTER_PG_STATEMENT_TIMEOUT_MS"); }
+  public int pgStatementTimeoutMs() { return positive("pg", "statementTimeoutMs", 10000, "ROSTER_PG_STATEMENT_TIMEOUT_MS"); }
   /** PostgreSQL's idle_in_transaction_session_timeout on every pool's connections (the scheduler's is shorter). */
   public int pgIdleInTransactionTimeoutMs() {
-    return positive("pg", "idleInTransactionTimeoutMs", 10000, "ROSTER_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS");
+    return positive("pg", "idleInTransactionTimeoutMs", 15000, "ROSTER_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS");
   }
 
   public String oidcIssuer() { return string("oidc", "issuer", ""); }
@@ -77,7 +77,7 @@ public final class AppConfig {
   /** Booking requests that may wait for a batch, per HTTP verticle; more get 503 overloaded. */
   public int bookingQueueMax() { return positive("bookings", "queueMax", 10000, "ROSTER_BOOKING_QUEUE_MAX"); }
   /** How long a booking request may wait for a batch before 503 overloaded. */
-  public int bookingQueueTimeoutMs() { return positive("bookings", "queueTimeoutMs", 5000, "ROSTER_BOOKING_QUEUE_TIMEOUT_MS"); }
+  public int bookingQueueTimeoutMs() { return positive("bookings", "queueTimeoutMs", 10000, "ROSTER_BOOKING_QUEUE_TIMEOUT_MS"); }
 
   public int idempotencyTtlHours() { return integer("idempotency", "ttlHours", 24); }
 
