@@ -22,12 +22,26 @@ public final class AppConfig {
   public int httpPort() { return integer("http", "port", 8080); }
   public String httpHost() { return string("http", "host", "0.0.0.0"); }
   public int maxBodyBytes() { return integer("http", "maxBodyBytes", 65536); }
+  /** Every API request is answered within this time: 503 when its work is not done by then. */
+  public int httpRequestTimeoutMs() { return positive("http", "requestTimeoutMs", 15000, "ROSTER_HTTP_REQUEST_TIMEOUT_MS"); }
+  /** A keep-alive connection with no traffic for this long is closed. */
+  public int httpIdleTimeoutSeconds() { return positive("http", "idleTimeoutSeconds", 75, "ROSTER_HTTP_IDLE_TIMEOUT_SECONDS"); }
+  /** Longest request line (method, URI, version): longer gets 414. */
+  public int httpMaxUriLength() { return positive("http", "maxUriLength", 4096, "ROSTER_HTTP_MAX_URI_LENGTH"); }
+  /** Largest header block: larger gets 431. */
+  public int httpMaxHeaderBytes() { return positive("http", "maxHeaderBytes", 16384, "ROSTER_HTTP_MAX_HEADER_BYTES"); }
 
   public String pgUrl() { return string("pg", "url", ""); }
   public int pgPoolSize() { return integer("pg", "poolSize", 16); }
   public int pgConnectTimeoutMs() { return integer("pg", "connectTimeoutMs", 3000); }
   public int pgMaxWaitQueue() { return integer("pg", "maxWaitQueue", 2048); }
   public int pgWaitTimeoutMs() { return integer("pg", "waitTimeoutMs", 5000); }
+  /** PostgreSQL's statement_timeout on every pool's connections. */
+  public int pgStatementTimeoutMs() { return positive("pg", "statementTimeoutMs", 10000, "ROSTER_PG_STATEMENT_TIMEOUT_MS"); }
+  /** PostgreSQL's idle_in_transaction_session_timeout on every pool's connections (the scheduler's is shorter). */
+  public int pgIdleInTransactionTimeoutMs() {
+    return positive("pg", "idleInTransactionTimeoutMs", 15000, "ROSTER_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS");
+  }
 
   public String oidcIssuer() { return string("oidc", "issuer", ""); }
   public String oidcJwksUrl() { return string("oidc", "jwksUrl", ""); }
@@ -39,6 +53,8 @@ public final class AppConfig {
   /** Dotted path of the claim that lists the caller's roles. */
   public String oidcRolesClaim() { return string("oidc", "rolesClaim", "realm_access.roles"); }
   public int oidcLeewaySeconds() { return integer("oidc", "leewaySeconds", 30); }
+  /** Memory the verified-token cache of one HTTP verticle may use (estimated). */
+  public int oidcTokenCacheBytes() { return positive("oidc", "tokenCacheBytes", 16 << 20, "ROSTER_OIDC_TOKEN_CACHE_BYTES"); }
   public int jwksRefreshSeconds() { return integer("oidc", "jwksRefreshSeconds", 30); }
   /** The JWKS is fetched again at least this often, so a key the issuer withdrew stops being trusted. */
   public int jwksMaxAgeSeconds() {
@@ -58,6 +74,10 @@ public final class AppConfig {
   public int bookingBatchMax() { return integer("bookings", "batchMax", 64); }
   public int bookingBatchWindowMs() { return integer("bookings", "batchWindowMs", 0); }
   public int bookingBatchConcurrency() { return integer("bookings", "batchConcurrency", 4); }
+  /** Booking requests that may wait for a batch, per HTTP verticle; more get 503 overloaded. */
+  public int bookingQueueMax() { return positive("bookings", "queueMax", 10000, "ROSTER_BOOKING_QUEUE_MAX"); }
+  /** How long a booking request may wait for a batch before 503 overloaded. */
+  public int bookingQueueTimeoutMs() { return positive("bookings", "queueTimeoutMs", 10000, "ROSTER_BOOKING_QUEUE_TIMEOUT_MS"); }
 
   public int idempotencyTtlHours() { return integer("idempotency", "ttlHours", 24); }
 
@@ -222,6 +242,14 @@ public final class AppConfig {
   private String string(String section, String key, String fallback) {
     Object v = section(section).getValue(key);
     return v == null ? fallback : v.toString();
+  }
+
+  private int positive(String section, String key, int fallback, String variable) {
+    int value = integer(section, key, fallback);
+    if (value < 1) {
+      throw new ConfigException(variable + " (" + section + "." + key + ") must be at least 1, got " + value);
+    }
+    return value;
   }
 
   private int integer(String section, String key, int fallback) {

@@ -49,6 +49,7 @@ import schedules.ScheduleService;
 import web.ContractLoader;
 import web.ApiOnly;
 import web.JsonContentType;
+import web.RequestDeadline;
 import web.StorableText;
 
 import java.util.concurrent.TimeUnit;
@@ -94,9 +95,10 @@ public final class HttpVerticle extends VerticleBase {
     EventRepository eventRepository = new EventRepository();
     BookingRepository bookingRepository = new BookingRepository();
     BookingMetrics metrics = new BookingMetrics(BackendRegistries.getDefaultNow());
+    ops.CrossLoop.register();
     IdempotencyHandler idempotency = new IdempotencyHandler(pool, new IdempotencyRepository(), config.idempotencyTtlHours());
     TokenVerifier verifier = new TokenVerifier(vertx, keys, config.oidcIssuer(), config.oidcAudience(),
-        config.oidcLeewaySeconds());
+        config.oidcLeewaySeconds(), config.oidcTokenCacheBytes());
     ProblemHandler problems = new ProblemHandler();
 
     return ContractLoader.load(vertx, "openapi.yaml").compose(contract -> {
@@ -111,7 +113,7 @@ public final class HttpVerticle extends VerticleBase {
       bookings = new BookingService(pool, bookingRepository, eventRepository, metrics);
       if (config.coalesceBookings()) {
         bookings.coalescing(vertx, config.bookingBatchMax(), config.bookingBatchWindowMs(),
-            config.bookingBatchConcurrency());
+            config.bookingBatchConcurrency(), config.bookingQueueMax(), config.bookingQueueTimeoutMs());
       }
       new BookingHandlers(bookings).register(builder, idempotency);
       new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
@@ -126,6 +128,7 @@ public final class HttpVerticle extends VerticleBase {
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
       // names only the operation's own path (e.g. /v1/events/:id).
       root.route()
+          .handler(ApiOnly.of(new RequestDeadline(config.httpRequestTimeoutMs())))
           .handler(ApiOnly.of(new JsonContentType()))
           .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())))
           .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
@@ -140,7 +143,13 @@ public final class HttpVerticle extends VerticleBase {
       return vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.httpHost())
               .setPort(config.httpPort())
-              .setCompressionSupported(true))
+              .setCompressionSupported(true)
+              // Bounded per connection: a hostile client can neither park an idle socket nor send endless headers
+              // (too long a request line gets 414, too large a header block 431, before any routing)
+              .setIdleTimeout(config.httpIdleTimeoutSeconds())
+              .setIdleTimeoutUnit(TimeUnit.SECONDS)
+              .setMaxInitialLineLength(config.httpMaxUriLength())
+              .setMaxHeaderSize(config.httpMaxHeaderBytes()))
           .requestHandler(root)
           .listen();
     }).map(s -> {

@@ -20,12 +20,19 @@ public final class ApiError extends RuntimeException {
   private final int status;
   private final String code;
   private final List<FieldError> errors;
+  /** Seconds for a {@code Retry-After} header; 0: none. */
+  private final int retryAfterSeconds;
 
   public ApiError(int status, String code, String detail, List<FieldError> errors) {
+    this(status, code, detail, errors, 0);
+  }
+
+  private ApiError(int status, String code, String detail, List<FieldError> errors, int retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.code = code;
     this.errors = errors;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   public static ApiError notFound(String detail) {
@@ -62,6 +69,20 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError unavailable(String detail) {
     return new ApiError(503, "unavailable", detail, List.of());
+  }
+
+  /** The service holds too much work already (a full or slow queue): the client may retry after a pause. */
+  public static ApiError overloaded(String detail, int retryAfterSeconds) {
+    return new ApiError(503, "overloaded", detail, List.of(), retryAfterSeconds);
+  }
+
+  /** The request ran out of its time budget before an answer was ready. */
+  public static ApiError timedOut(String detail, int retryAfterSeconds) {
+    return new ApiError(503, "unavailable", detail, List.of(), retryAfterSeconds);
+  }
+
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public int status() {
