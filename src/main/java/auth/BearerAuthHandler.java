@@ -1,6 +1,7 @@
 package auth;
 
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import web.ApiError;
@@ -26,6 +27,7 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
       rc.fail(ApiError.unauthenticated("A bearer token is required."));
       return;
     }
+    io.vertx.core.internal.ContextInternal own = (io.vertx.core.internal.ContextInternal) Vertx.currentContext();
     verifier.verify(header.substring(7).trim())
         .compose(claims -> {
           String subject = claims.getString("sub");
@@ -35,15 +37,30 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
           return links.memberIdOf(subject).map(memberId ->
               new Caller(claims.getString("iss", ""), subject, roles.of(claims), memberId));
         })
-        .onSuccess(caller -> {
-          rc.put(Caller.KEY, caller);
-          rc.next();
-        })
-        .onFailure(error -> {
+        .onComplete(result -> onOwnLoop(own, () -> {
+          if (result.succeeded()) {
+            rc.put(Caller.KEY, result.result());
+            rc.next();
+            return;
+          }
+          Throwable error = result.cause();
           if (error instanceof ApiError api && api.status() == 401) {
             rc.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
           }
           rc.fail(error);
-        });
+        }));
+  }
+
+  /**
+   * The rest of the request (routing, handlers, this verticle's pools and booking coalescer) runs on the request's
+   * own event loop. Shared components answer there; should one not, the stray continuation is counted and sent back.
+   */
+  private static void onOwnLoop(io.vertx.core.internal.ContextInternal own, Runnable next) {
+    if (own == null || own.nettyEventLoop().inEventLoop()) {
+      next.run();
+    } else {
+      ops.CrossLoop.count(ops.CrossLoop.AUTHENTICATION);
+      own.runOnContext(v -> next.run());
+    }
   }
 }

@@ -2,6 +2,8 @@ package auth;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,8 +66,23 @@ public final class JwksCache {
     return vertx.setPeriodic(maxAgeSeconds * 1000L, id -> fetch());
   }
 
-  /** Fetches now, unless a fetch is running (join it) or the last one was less than an interval ago. */
-  public synchronized Future<Snapshot> refresh() {
+  /**
+   * Fetches now, unless a fetch is running (join it) or the last one was less than an interval ago. The answer
+   * arrives on the caller's context: a fetch started by another verticle completes on that verticle's event
+   * loop, and a request must never continue there (its verticle's coalescer and pools belong to its own loop).
+   */
+  public Future<Snapshot> refresh() {
+    Future<Snapshot> shared = refreshShared();
+    ContextInternal caller = (ContextInternal) Vertx.currentContext();
+    if (caller == null) {
+      return shared;
+    }
+    PromiseInternal<Snapshot> answer = caller.promise();
+    shared.onComplete(answer);
+    return answer.future();
+  }
+
+  private synchronized Future<Snapshot> refreshShared() {
     if (inFlight == null && lastFetchAt != Long.MIN_VALUE
         && System.currentTimeMillis() - lastFetchAt < refreshIntervalMs) {
       return Future.succeededFuture(current);

@@ -28,24 +28,27 @@ public final class TokenVerifier {
 
   private static final long CACHE_MILLIS = 5 * 60_000;
   private static final int CACHE_SIZE = 50_000;
+  /** Longer tokens are verified every time, never cached: no single entry can take a large share of the budget. */
+  static final int MAX_CACHED_TOKEN_CHARS = 4096;
+  /** Per entry beyond the token and claims: the map node, the record, its key reference, the strings' headers. */
+  private static final int ENTRY_OVERHEAD_BYTES = 256;
 
   /**
    * A token whose signature was checked with {@code key} (published under {@code kid}) of snapshot
-   * {@code keysVersion}: it stays good only while the JWKS still publishes that very key.
+   * {@code keysVersion}: it stays good only while the JWKS still publishes that very key. {@code bytes} is the
+   * entry's estimated memory.
    */
-  private record Verified(JsonObject claims, long validUntilMs, String kid, JsonObject key, long keysVersion) {
+  private record Verified(JsonObject claims, long validUntilMs, String kid, JsonObject key, long keysVersion,
+                          int bytes) {
   }
 
   /**
-   * Least recently used first out. Used from this verticle's event loop, and from another one when that
-   * verticle's JWKS refresh completes a verification here: hence the (uncontended) locking.
+   * Least recently used first out, bounded both in entries and in estimated bytes. Used on this verticle's event
+   * loop only; the lock is uncontended and keeps it safe should that ever change.
    */
-  private final java.util.LinkedHashMap<String, Verified> verified = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(java.util.Map.Entry<String, Verified> eldest) {
-      return size() > CACHE_SIZE;
-    }
-  };
+  private final java.util.LinkedHashMap<String, Verified> verified = new java.util.LinkedHashMap<>(1024, 0.75f, true);
+  private final long maxCacheBytes;
+  private long cacheBytes;
 
   private final Vertx vertx;
   private final JwksCache keys;
@@ -55,6 +58,13 @@ public final class TokenVerifier {
   private volatile long authVersion = -1;
 
   public TokenVerifier(Vertx vertx, JwksCache keys, String issuer, String audience, int leewaySeconds) {
+    this(vertx, keys, issuer, audience, leewaySeconds, 16 << 20);
+  }
+
+  /** @param maxCacheBytes estimated memory the verified-token cache may use */
+  public TokenVerifier(Vertx vertx, JwksCache keys, String issuer, String audience, int leewaySeconds,
+                       long maxCacheBytes) {
+    this.maxCacheBytes = maxCacheBytes;
     if (issuer == null || issuer.isBlank()) {
       throw new IllegalArgumentException("an issuer is required: a token's iss is always checked");
     }
@@ -74,7 +84,7 @@ public final class TokenVerifier {
     synchronized (verified) {
       cached = verified.get(token);
       if (cached != null && (System.currentTimeMillis() >= cached.validUntilMs() || !stillTrusted(cached, snapshot))) {
-        verified.remove(token);
+        forget(token);
         cached = null;
       }
     }
@@ -98,10 +108,41 @@ public final class TokenVerifier {
   private void remember(String token, String kid, JwksCache.Snapshot snapshot, JsonObject claims) {
     long now = System.currentTimeMillis();
     long until = Math.min(now + CACHE_MILLIS, (claims.getLong("exp") + leewaySeconds) * 1000);
-    if (until > now) {
+    if (until > now && token.length() <= MAX_CACHED_TOKEN_CHARS) {
+      int bytes = estimatedBytes(token, claims);
       synchronized (verified) {
-        verified.put(token, new Verified(claims, until, kid, snapshot.key(kid), snapshot.version()));
+        forget(token);
+        verified.put(token, new Verified(claims, until, kid, snapshot.key(kid), snapshot.version(), bytes));
+        cacheBytes += bytes;
+        var eldest = verified.entrySet().iterator();
+        while ((cacheBytes > maxCacheBytes || verified.size() > CACHE_SIZE) && eldest.hasNext()) {
+          cacheBytes -= eldest.next().getValue().bytes();
+          eldest.remove();
+        }
       }
+    }
+  }
+
+  /** Caller holds the lock. */
+  private void forget(String token) {
+    Verified gone = verified.remove(token);
+    if (gone != null) {
+      cacheBytes -= gone.bytes();
+    }
+  }
+
+  /**
+   * Rough heap size of an entry: the token (one byte a character: JWTs are ASCII, kept as compact strings) and the
+   * claims, whose parsed form (a map of boxed values and strings) takes about four times their JSON text.
+   */
+  static int estimatedBytes(String token, JsonObject claims) {
+    return ENTRY_OVERHEAD_BYTES + token.length() + 4 * claims.encode().length();
+  }
+
+  /** Entries and estimated bytes of the cache, for tests. */
+  long[] cacheUsage() {
+    synchronized (verified) {
+      return new long[] {verified.size(), cacheBytes};
     }
   }
 

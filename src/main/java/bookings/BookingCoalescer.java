@@ -1,12 +1,17 @@
 package bookings;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import web.ApiError;
+
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -18,14 +23,25 @@ import java.util.function.BiFunction;
  * decided in one transaction and one commit ({@link BookingBatch}). A batch leaves as soon as a slot is
  * free, so an idle service adds no delay; under load, requests gather while earlier batches commit (or for
  * {@code windowMs}, when set), up to {@code maxBatch}. If a batch's transaction fails, each of its requests
- * is retried alone, so one bad request never fails its batch-mates. Used on one event loop (per verticle).
+ * is retried alone, so one bad request never fails its batch-mates.
+ *
+ * <p>Bounded: at most {@code queueMax} requests wait for a batch, and none waits longer than {@code queueTimeoutMs};
+ * beyond either, the request is refused with 503 {@code overloaded} while the client still listens. A request
+ * already in a transaction is left to finish (the database decides it; the statement timeout bounds it).
+ *
+ * <p>Not thread-safe: it lives on its verticle's event loop. A call from another thread (a continuation that
+ * strayed onto another loop) is counted and re-dispatched onto the coalescer's loop, its answer back on the
+ * caller's context.
  */
 public final class BookingCoalescer {
 
   private static final Logger log = LoggerFactory.getLogger(BookingCoalescer.class);
 
-  private record Pending(BookingBatch.Request request, Promise<Booking> promise) {
+  private record Pending(BookingBatch.Request request, Promise<Booking> promise, long deadline) {
   }
+
+  /** Seconds a refused client should wait before trying again: about one batch round on a busy database. */
+  static final int RETRY_AFTER_SECONDS = 1;
 
   private final Vertx vertx;
   private final Pool pool;
@@ -34,7 +50,12 @@ public final class BookingCoalescer {
   private final long windowMs;
   private final int maxConcurrent;
   private final BookingMetrics metrics;
-  private List<Pending> pending = new ArrayList<>();
+  private final ContextInternal context;
+  private final int queueMax;
+  private final long queueTimeoutMs;
+  /** Oldest first: deadlines grow along the queue, so expired requests are always at its head. */
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private long expiryTimer = -1;
   private int running;
   private long timer = -1;
   /** Waiting for the coalescer to be idle (nothing pending, no batch running): see {@link #drain}. */
@@ -46,6 +67,21 @@ public final class BookingCoalescer {
    */
   public BookingCoalescer(Vertx vertx, Pool pool, BiFunction<UUID, UUID, Future<Booking>> alone, int maxBatch,
                           long windowMs, int maxConcurrent, BookingMetrics metrics) {
+    this(vertx, pool, alone, maxBatch, windowMs, maxConcurrent, Integer.MAX_VALUE, Long.MAX_VALUE / 4, metrics);
+  }
+
+  /**
+   * Must be created on the event loop it will serve (a verticle's start).
+   *
+   * @param queueMax requests that may wait for a batch; more are refused at once
+   * @param queueTimeoutMs how long a request may wait for a batch before it is refused
+   */
+  public BookingCoalescer(Vertx vertx, Pool pool, BiFunction<UUID, UUID, Future<Booking>> alone, int maxBatch,
+                          long windowMs, int maxConcurrent, int queueMax, long queueTimeoutMs, BookingMetrics metrics) {
+    Context current = Vertx.currentContext();
+    this.context = (ContextInternal) (current != null ? current : vertx.getOrCreateContext());
+    this.queueMax = Math.max(1, queueMax);
+    this.queueTimeoutMs = Math.max(1, queueTimeoutMs);
     this.metrics = metrics;
     this.vertx = vertx;
     this.pool = pool;
@@ -56,8 +92,15 @@ public final class BookingCoalescer {
   }
 
   public Future<Booking> book(UUID eventId, UUID memberId) {
+    if (!context.nettyEventLoop().inEventLoop()) {
+      return redispatched(eventId, memberId);
+    }
+    if (pending.size() >= queueMax) {
+      return Future.failedFuture(overloaded());
+    }
     Promise<Booking> promise = Promise.promise();
-    pending.add(new Pending(new BookingBatch.Request(eventId, memberId), promise));
+    pending.add(new Pending(new BookingBatch.Request(eventId, memberId), promise, now() + queueTimeoutMs));
+    armExpiry();
     if (pending.size() >= maxBatch) {
       flush();
     } else if (windowMs == 0) {
@@ -71,6 +114,61 @@ public final class BookingCoalescer {
       });
     }
     return promise.future();
+  }
+
+  /** Runs the call on the coalescer's loop and answers on the caller's context. */
+  private Future<Booking> redispatched(UUID eventId, UUID memberId) {
+    ops.CrossLoop.count(ops.CrossLoop.BOOKING_COALESCER);
+    Context caller = Vertx.currentContext();
+    Promise<Booking> answer = caller instanceof ContextInternal own ? own.promise() : Promise.promise();
+    context.runOnContext(v -> book(eventId, memberId).onComplete(answer));
+    return answer.future();
+  }
+
+  private static ApiError overloaded() {
+    return ApiError.overloaded("Too many bookings are waiting; try again shortly.", RETRY_AFTER_SECONDS);
+  }
+
+  private ApiError waitedTooLong() {
+    return ApiError.overloaded("The booking waited " + queueTimeoutMs + " ms for the database; try again shortly.",
+        RETRY_AFTER_SECONDS);
+  }
+
+  private static long now() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  /** One timer for the whole queue, set for its oldest request's deadline. */
+  private void armExpiry() {
+    if (expiryTimer != -1 || pending.isEmpty()) {
+      return;
+    }
+    long delay = Math.max(1, pending.peekFirst().deadline() - now());
+    expiryTimer = vertx.setTimer(delay, t -> {
+      expiryTimer = -1;
+      expire();
+      armExpiry();
+    });
+  }
+
+  private void expire() {
+    long now = now();
+    int refused = 0;
+    while (!pending.isEmpty() && pending.peekFirst().deadline() <= now) {
+      pending.pollFirst().promise().tryFail(waitedTooLong());
+      refused++;
+    }
+    if (refused > 0) {
+      log.warn("refused {} booking request(s) that waited {} ms for a batch", refused, queueTimeoutMs);
+      completeIdleWaiters();
+    }
+  }
+
+  private void completeIdleWaiters() {
+    if (!idle.isEmpty() && pending.isEmpty() && running == 0) {
+      idle.forEach(Promise::tryComplete);
+      idle.clear();
+    }
   }
 
   /**
@@ -103,17 +201,20 @@ public final class BookingCoalescer {
       vertx.cancelTimer(timer);
       timer = -1;
     }
-    List<Pending> batch = pending.size() <= maxBatch ? pending : new ArrayList<>(pending.subList(0, maxBatch));
-    pending = pending.size() <= maxBatch ? new ArrayList<>() : new ArrayList<>(pending.subList(maxBatch, pending.size()));
+    List<Pending> batch = new ArrayList<>(Math.min(maxBatch, pending.size()));
+    while (!pending.isEmpty() && batch.size() < maxBatch) {
+      batch.add(pending.pollFirst());
+    }
+    if (pending.isEmpty() && expiryTimer != -1) {
+      vertx.cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
     running++;
     decide(batch).onComplete(done -> {
       running--;
       if (!idle.isEmpty()) { // draining: no window to wait for
         flush();
-        if (pending.isEmpty() && running == 0) {
-          idle.forEach(Promise::tryComplete);
-          idle.clear();
-        }
+        completeIdleWaiters();
       } else if (!pending.isEmpty() && (windowMs == 0 || pending.size() >= maxBatch)) {
         flush();
       } else if (!pending.isEmpty() && timer == -1) {

@@ -164,26 +164,34 @@ public final class BookingRepository {
   }
 
   /**
-   * Active bookings of an event with their members, in arrival order, for the roster. Only the member's summary
+   * One page of an event's active bookings with their members, for the roster: seat holders (confirmed, attended)
+   * in arrival order, then the waitlist in its order, starting after {@code after}. Only the member's summary
    * (id, name, status) is read: a roster shows who comes, not how to reach them.
    */
-  public Future<List<RosterEntry>> roster(SqlClient db, UUID eventId) {
-    return db.preparedQuery("SELECT " + COLUMNS + ", m.name AS m_name, m.status AS m_status "
+  public Future<List<RosterEntry>> roster(SqlClient db, UUID eventId, RosterCursor after, int limit) {
+    return db.preparedQuery("SELECT " + COLUMNS + ", b.seq, " + ROSTER_GROUP + " AS roster_group, "
+            + "m.name AS m_name, m.status AS m_status "
             + "FROM bookings b JOIN members m ON m.id = b.member_id "
-            + "WHERE b.event_id = $1 AND b.status IN ('confirmed', 'attended', 'waitlisted') ORDER BY b.seq")
-        .execute(Tuple.of(eventId))
+            + "WHERE b.event_id = $1 AND b.status IN ('confirmed', 'attended', 'waitlisted') "
+            + "AND (" + ROSTER_GROUP + ", b.seq) > ($2, $3) ORDER BY roster_group, b.seq LIMIT $4")
+        .execute(Tuple.of(eventId, after.group(), after.seq(), limit))
         .map(rows -> {
           List<RosterEntry> entries = new ArrayList<>();
           rows.forEach(r -> {
             Booking booking = Booking.from(r);
             entries.add(new RosterEntry(booking,
-                Member.summaryJson(booking.memberId(), r.getString("m_name"), r.getString("m_status"))));
+                Member.summaryJson(booking.memberId(), r.getString("m_name"), r.getString("m_status")),
+                new RosterCursor(r.getInteger("roster_group"), r.getLong("seq"))));
           });
           return entries;
         });
   }
 
-  public record RosterEntry(Booking booking, JsonObject member) {
+  /** 0 for seat holders, 1 for the waitlist: the roster's first sort key. */
+  private static final String ROSTER_GROUP = "CASE WHEN b.status = 'waitlisted' THEN 1 ELSE 0 END";
+
+  /** A roster line, and where it stands in the roster's order. */
+  public record RosterEntry(Booking booking, JsonObject member, RosterCursor position) {
     public JsonObject toJson() {
       return booking.toJson().put("member", member);
     }

@@ -47,8 +47,10 @@ public final class BookingService {
   }
 
   /** Decides bookings that arrive together in one transaction (see {@link BookingCoalescer}). */
-  public BookingService coalescing(Vertx vertx, int maxBatch, long windowMs, int maxConcurrent) {
-    this.coalescer = new BookingCoalescer(vertx, pool, this::bookAlone, maxBatch, windowMs, maxConcurrent, metrics);
+  public BookingService coalescing(Vertx vertx, int maxBatch, long windowMs, int maxConcurrent, int queueMax,
+                                   long queueTimeoutMs) {
+    this.coalescer = new BookingCoalescer(vertx, pool, this::bookAlone, maxBatch, windowMs, maxConcurrent, queueMax,
+        queueTimeoutMs, metrics);
     return this;
   }
 

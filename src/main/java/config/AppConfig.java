@@ -22,12 +22,26 @@ public final class AppConfig {
   public int httpPort() { return integer("http", "port", 8080); }
   public String httpHost() { return string("http", "host", "0.0.0.0"); }
   public int maxBodyBytes() { return integer("http", "maxBodyBytes", 65536); }
+  /** Every API request is answered within this time: 503 when its work is not done by then. */
+  public int httpRequestTimeoutMs() { return positive("http", "requestTimeoutMs", 15000, "ROSTER_HTTP_REQUEST_TIMEOUT_MS"); }
+  /** A keep-alive connection with no traffic for this long is closed. */
+  public int httpIdleTimeoutSeconds() { return positive("http", "idleTimeoutSeconds", 75, "ROSTER_HTTP_IDLE_TIMEOUT_SECONDS"); }
+  /** Longest request line (method, URI, version): longer gets 414. */
+  public int httpMaxUriLength() { return positive("http", "maxUriLength", 4096, "ROSTER_HTTP_MAX_URI_LENGTH"); }
+  /** Largest header block: larger gets 431. */
+  public int httpMaxHeaderBytes() { return positive("http", "maxHeaderBytes", 16384, "ROSTER_HTTP_MAX_HEADER_BYTES"); }
 
   public String pgUrl() { return string("pg", "url", ""); }
   public int pgPoolSize() { return integer("pg", "poolSize", 16); }
   public int pgConnectTimeoutMs() { return integer("pg", "connectTimeoutMs", 3000); }
   public int pgMaxWaitQueue() { return integer("pg", "maxWaitQueue", 2048); }
   public int pgWaitTimeoutMs() { return integer("pg", "waitTimeoutMs", 5000); }
+  /** PostgreSQL's statement_timeout on every pool's connections. */
+  public int pgStatementTimeoutMs() { return positive("pg", "statementTimeoutMs", 10000, "ROSTER_PG_STATEMENT_TIMEOUT_MS"); }
+  /** PostgreSQL's idle_in_transaction_session_timeout on every pool's connections (the scheduler's is shorter). */
+  public int pgIdleInTransactionTimeoutMs() {
+    return positive("pg", "idleInTransactionTimeoutMs", 15000, "ROSTER_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS");
+  }
 
   public String oidcIssuer() { return string("oidc", "issuer", ""); }
   public String oidcJwksUrl() { return string("oidc", "jwksUrl", ""); }
@@ -39,6 +53,8 @@ public final class AppConfig {
   /** Dotted path of the claim that lists the caller's roles. */
   public String oidcRolesClaim() { return string("oidc", "rolesClaim", "realm_access.roles"); }
   public int oidcLeewaySeconds() { return integer("oidc", "leewaySeconds", 30); }
+  /** Memory the verified-token cache of one HTTP verticle may use (estimated). */
+  public int oidcTokenCacheBytes() { return positive("oidc", "tokenCacheBytes", 16 << 20, "ROSTER_OIDC_TOKEN_CACHE_BYTES"); }
   public int jwksRefreshSeconds() { return integer("oidc", "jwksRefreshSeconds", 30); }
   /** The JWKS is fetched again at least this often, so a key the issuer withdrew stops being trusted. */
   public int jwksMaxAgeSeconds() {
@@ -58,24 +74,28 @@ public final class AppConfig {
   public int bookingBatchMax() { return integer("bookings", "batchMax", 64); }
   public int bookingBatchWindowMs() { return integer("bookings", "batchWindowMs", 0); }
   public int bookingBatchConcurrency() { return integer("bookings", "batchConcurrency", 4); }
+  /** Booking requests that may wait for a batch, per HTTP verticle; more get 503 overloaded. */
+  public int bookingQueueMax() { return positive("bookings", "queueMax", 10000, "ROSTER_BOOKING_QUEUE_MAX"); }
+  /** How long a booking request may wait for a batch before 503 overloaded. */
+  public int bookingQueueTimeoutMs() { return positive("bookings", "queueTimeoutMs", 10000, "ROSTER_BOOKING_QUEUE_TIMEOUT_MS"); }
 
   /** Rate limits (rate.*): token buckets per caller and class of operation; see conf/application.yaml. */
   public boolean rateEnabled() { return bool("rate", "enabled", true); }
-  public int rateBookingLimit() { return positive("rate", "bookingLimit", 60); }
-  public int rateBookingWindowSeconds() { return positive("rate", "bookingWindowSeconds", 600); }
-  public int rateWriteLimit() { return positive("rate", "writeLimit", 120); }
-  public int rateWriteWindowSeconds() { return positive("rate", "writeWindowSeconds", 60); }
-  public int rateReadLimit() { return positive("rate", "readLimit", 600); }
-  public int rateReadWindowSeconds() { return positive("rate", "readWindowSeconds", 60); }
-  public int rateAdminLimit() { return positive("rate", "adminLimit", 3000); }
-  public int rateAdminWindowSeconds() { return positive("rate", "adminWindowSeconds", 60); }
-  public int rateAnonymousLimit() { return positive("rate", "anonymousLimit", 60); }
-  public int rateAnonymousWindowSeconds() { return positive("rate", "anonymousWindowSeconds", 60); }
+  public int rateBookingLimit() { return positive("rate", "bookingLimit", 60, "ROSTER_RATE_BOOKING_LIMIT"); }
+  public int rateBookingWindowSeconds() { return positive("rate", "bookingWindowSeconds", 600, "ROSTER_RATE_BOOKING_WINDOW_SECONDS"); }
+  public int rateWriteLimit() { return positive("rate", "writeLimit", 120, "ROSTER_RATE_WRITE_LIMIT"); }
+  public int rateWriteWindowSeconds() { return positive("rate", "writeWindowSeconds", 60, "ROSTER_RATE_WRITE_WINDOW_SECONDS"); }
+  public int rateReadLimit() { return positive("rate", "readLimit", 600, "ROSTER_RATE_READ_LIMIT"); }
+  public int rateReadWindowSeconds() { return positive("rate", "readWindowSeconds", 60, "ROSTER_RATE_READ_WINDOW_SECONDS"); }
+  public int rateAdminLimit() { return positive("rate", "adminLimit", 3000, "ROSTER_RATE_ADMIN_LIMIT"); }
+  public int rateAdminWindowSeconds() { return positive("rate", "adminWindowSeconds", 60, "ROSTER_RATE_ADMIN_WINDOW_SECONDS"); }
+  public int rateAnonymousLimit() { return positive("rate", "anonymousLimit", 60, "ROSTER_RATE_ANONYMOUS_LIMIT"); }
+  public int rateAnonymousWindowSeconds() { return positive("rate", "anonymousWindowSeconds", 60, "ROSTER_RATE_ANONYMOUS_WINDOW_SECONDS"); }
   /** Peers whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. */
   public String rateTrustedProxies() { return string("rate", "trustedProxies", ""); }
-  public int rateSmsPerHour() { return positive("rate", "smsPerHour", 10); }
-  public int ratePushPerHour() { return positive("rate", "pushPerHour", 30); }
-  public int ratePhoneChangesPerDay() { return positive("rate", "phoneChangesPerDay", 3); }
+  public int rateSmsPerHour() { return positive("rate", "smsPerHour", 10, "ROSTER_RATE_SMS_PER_HOUR"); }
+  public int ratePushPerHour() { return positive("rate", "pushPerHour", 30, "ROSTER_RATE_PUSH_PER_HOUR"); }
+  public int ratePhoneChangesPerDay() { return positive("rate", "phoneChangesPerDay", 3, "ROSTER_RATE_PHONE_CHANGES_PER_DAY"); }
 
   public int idempotencyTtlHours() { return integer("idempotency", "ttlHours", 24); }
 
@@ -242,10 +262,10 @@ public final class AppConfig {
     return v == null ? fallback : v.toString();
   }
 
-  private int positive(String section, String key, int fallback) {
+  private int positive(String section, String key, int fallback, String variable) {
     int value = integer(section, key, fallback);
     if (value < 1) {
-      throw new ConfigException(section + "." + key + " must be at least 1, got " + value);
+      throw new ConfigException(variable + " (" + section + "." + key + ") must be at least 1, got " + value);
     }
     return value;
   }

@@ -26,10 +26,21 @@ public final class Database {
     } catch (RuntimeException e) {
       throw new ConfigException("ROSTER_PG_URL is not a postgresql://user:password@host:port/database URL");
     }
-    return trustingRootCertificate(options, config.pgUrl())
+    return withTimeouts(trustingRootCertificate(options, config.pgUrl()), config)
         .setCachePreparedStatements(true)
         .setPipeliningLimit(256)
         .setReconnectAttempts(0);
+  }
+
+  /**
+   * Every pool's sessions: no statement runs, and no transaction stays open idle, longer than the configured
+   * timeouts, so a slow database or a paused node cannot hold connections and row locks past the request's own
+   * deadline (see conf/application.yaml for how the values relate).
+   */
+  private static PgConnectOptions withTimeouts(PgConnectOptions options, AppConfig config) {
+    options.addProperty("statement_timeout", String.valueOf(config.pgStatementTimeoutMs()));
+    options.addProperty("idle_in_transaction_session_timeout", String.valueOf(config.pgIdleInTransactionTimeoutMs()));
+    return options;
   }
 
   /**

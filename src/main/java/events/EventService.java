@@ -2,6 +2,7 @@ package events;
 
 import auth.Caller;
 import bookings.BookingRepository;
+import bookings.RosterCursor;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,6 +14,7 @@ import web.Json;
 import web.Page;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 
 /** Events: publishing, changes, cancellation (with every active booking) and the roster. */
@@ -88,7 +90,11 @@ public final class EventService {
     }));
   }
 
-  public Future<JsonObject> roster(Caller caller, UUID id) {
+  /**
+   * A page of the roster: up to {@code limit} bookings in roster order (seat holders, then the waitlist), split
+   * into {@code confirmed} and {@code waitlisted} as before, with the event and the {@code nextCursor}.
+   */
+  public Future<JsonObject> roster(Caller caller, UUID id, RosterCursor after, int limit) {
     if (!caller.isStaff()) {
       return Future.failedFuture(ApiError.forbidden("Only admins and the event's trainer see its roster."));
     }
@@ -99,13 +105,18 @@ public final class EventService {
       if (!caller.isAdmin() && !event.isTrainer(caller.memberId())) {
         return Future.failedFuture(ApiError.forbidden("Only admins and the event's trainer see its roster."));
       }
-      return bookings.roster(pool, id).map(entries -> {
-        JsonArray confirmed = new JsonArray();
-        JsonArray waitlisted = new JsonArray();
-        entries.forEach(e -> ("waitlisted".equals(e.booking().status()) ? waitlisted : confirmed).add(e.toJson()));
-        return new JsonObject().put("event", event.toJson()).put("confirmed", confirmed).put("waitlisted", waitlisted);
-      });
+      return bookings.roster(pool, id, after, limit + 1).map(entries -> rosterPage(event, entries, limit));
     });
+  }
+
+  private static JsonObject rosterPage(Event event, List<BookingRepository.RosterEntry> entries, int limit) {
+    JsonArray confirmed = new JsonArray();
+    JsonArray waitlisted = new JsonArray();
+    List<BookingRepository.RosterEntry> page = entries.subList(0, Math.min(limit, entries.size()));
+    page.forEach(e -> ("waitlisted".equals(e.booking().status()) ? waitlisted : confirmed).add(e.toJson()));
+    String next = entries.size() > limit ? page.get(page.size() - 1).position().encode() : null;
+    return new JsonObject().put("event", event.toJson()).put("confirmed", confirmed).put("waitlisted", waitlisted)
+        .put("nextCursor", next);
   }
 
   private static void requireEndAfterStart(String startsAt, String endsAt) {

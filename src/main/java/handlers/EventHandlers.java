@@ -1,5 +1,6 @@
 package handlers;
 
+import bookings.RosterCursor;
 import events.Event;
 import events.EventService;
 import idempotency.IdempotencyHandler;
@@ -47,6 +48,7 @@ public final class EventHandlers {
   }
 
   private void roster(RoutingContext rc) {
-    Reply.ok(rc, events.roster(Requests.caller(rc), Requests.pathId(rc)));
+    Reply.ok(rc, events.roster(Requests.caller(rc), Requests.pathId(rc), RosterCursor.decode(Requests.query(rc, "cursor")),
+        Requests.limit(rc)));
   }
 }

@@ -43,7 +43,7 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     ApiError error = toApiError(rc.failure(), rc.statusCode());
     if (error.status() >= 500 && error.status() != 503) {
       log.error("{} {} failed", rc.request().method(), rc.request().path(), rc.failure());
-    } else if (error.status() == 503) {
+    } else if (error.status() == 503 && !"overloaded".equals(error.code())) { // overload is logged once per burst
       log.warn("{} {} unavailable: {}", rc.request().method(), rc.request().path(), describe(rc.failure()));
     }
     JsonObject problem = new JsonObject()
@@ -56,7 +56,7 @@ public final class ProblemHandler implements Handler<RoutingContext> {
     if (!error.errors().isEmpty()) {
       problem.put("errors", error.errorsJson());
     }
-    if (error.retryAfterSeconds() > 0) {
+    if (error.retryAfterSeconds() > 0 && !rc.response().headWritten()) {
       rc.response().putHeader("Retry-After", String.valueOf(error.retryAfterSeconds()));
     }
     Responses.problem(rc, error.status(), problem);
@@ -104,8 +104,10 @@ public final class ProblemHandler implements Handler<RoutingContext> {
           || t instanceof IOException) {
         return true;
       }
+      // 57014: statement_timeout cancelled the query; 25P03: idle_in_transaction_session_timeout ended the session
       if (t instanceof PgException pg && pg.getSqlState() != null
-          && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P") || pg.getSqlState().equals("53300"))) {
+          && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P") || pg.getSqlState().equals("53300")
+              || pg.getSqlState().equals("57014") || pg.getSqlState().equals("25P03"))) {
         return true;
       }
       if (t instanceof VertxException v && v.getMessage() != null) {

@@ -52,6 +52,7 @@ import schedules.ScheduleService;
 import web.ContractLoader;
 import web.ApiOnly;
 import web.JsonContentType;
+import web.RequestDeadline;
 import web.StorableText;
 
 import java.util.concurrent.TimeUnit;
@@ -100,9 +101,10 @@ public final class HttpVerticle extends VerticleBase {
     EventRepository eventRepository = new EventRepository();
     BookingRepository bookingRepository = new BookingRepository();
     BookingMetrics metrics = new BookingMetrics(BackendRegistries.getDefaultNow());
+    ops.CrossLoop.register();
     IdempotencyHandler idempotency = new IdempotencyHandler(pool, new IdempotencyRepository(), config.idempotencyTtlHours());
     TokenVerifier verifier = new TokenVerifier(vertx, keys, config.oidcIssuer(), config.oidcAudience(),
-        config.oidcLeewaySeconds());
+        config.oidcLeewaySeconds(), config.oidcTokenCacheBytes());
     ProblemHandler problems = new ProblemHandler();
 
     return ContractLoader.load(vertx, "openapi.yaml").compose(contract -> {
@@ -117,7 +119,7 @@ public final class HttpVerticle extends VerticleBase {
       bookings = new BookingService(pool, bookingRepository, eventRepository, metrics);
       if (config.coalesceBookings()) {
         bookings.coalescing(vertx, config.bookingBatchMax(), config.bookingBatchWindowMs(),
-            config.bookingBatchConcurrency());
+            config.bookingBatchConcurrency(), config.bookingQueueMax(), config.bookingQueueTimeoutMs());
       }
       new BookingHandlers(bookings).register(builder, idempotency);
       new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
@@ -137,14 +139,13 @@ public final class HttpVerticle extends VerticleBase {
         root.route().handler(ApiOnly.of(limiter.beforeAuth()));
       }
       root.route()
+          .handler(ApiOnly.of(new RequestDeadline(config.httpRequestTimeoutMs())))
           .handler(ApiOnly.of(new JsonContentType()))
           .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())))
           .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
               new RolesClaim(config.oidcRolesClaim()))));
       if (limiter != null) {
         root.route().handler(ApiOnly.of(limiter.afterAuth()));
-      }
-      if (limiter != null) {
         // before the API's mount: its router would map the 401 first
         root.route().failureHandler(ApiOnly.of(limiter.afterRejectedToken()));
       }
@@ -158,7 +159,13 @@ public final class HttpVerticle extends VerticleBase {
       return vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.httpHost())
               .setPort(config.httpPort())
-              .setCompressionSupported(true))
+              .setCompressionSupported(true)
+              // Bounded per connection: a hostile client can neither park an idle socket nor send endless headers
+              // (too long a request line gets 414, too large a header block 431, before any routing)
+              .setIdleTimeout(config.httpIdleTimeoutSeconds())
+              .setIdleTimeoutUnit(TimeUnit.SECONDS)
+              .setMaxInitialLineLength(config.httpMaxUriLength())
+              .setMaxHeaderSize(config.httpMaxHeaderBytes()))
           .requestHandler(root)
           .listen();
     }).map(s -> {

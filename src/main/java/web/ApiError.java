@@ -20,14 +20,14 @@ public final class ApiError extends RuntimeException {
   private final int status;
   private final String code;
   private final List<FieldError> errors;
-  /** Seconds for the Retry-After header; 0 for none. */
-  private final long retryAfterSeconds;
+  /** Seconds for a {@code Retry-After} header; 0: none. */
+  private final int retryAfterSeconds;
 
   public ApiError(int status, String code, String detail, List<FieldError> errors) {
     this(status, code, detail, errors, 0);
   }
 
-  private ApiError(int status, String code, String detail, List<FieldError> errors, long retryAfterSeconds) {
+  private ApiError(int status, String code, String detail, List<FieldError> errors, int retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.code = code;
@@ -37,7 +37,8 @@ public final class ApiError extends RuntimeException {
 
   /** 429: the caller is over a rate limit; it may try again after {@code retryAfterSeconds}. */
   public static ApiError rateLimited(String detail, long retryAfterSeconds) {
-    return new ApiError(429, "rate_limited", detail, List.of(), Math.max(1, retryAfterSeconds));
+    return new ApiError(429, "rate_limited", detail, List.of(),
+        (int) Math.min(Integer.MAX_VALUE, Math.max(1, retryAfterSeconds)));
   }
 
   public static ApiError notFound(String detail) {
@@ -76,16 +77,26 @@ public final class ApiError extends RuntimeException {
     return new ApiError(503, "unavailable", detail, List.of());
   }
 
+  /** The service holds too much work already (a full or slow queue): the client may retry after a pause. */
+  public static ApiError overloaded(String detail, int retryAfterSeconds) {
+    return new ApiError(503, "overloaded", detail, List.of(), retryAfterSeconds);
+  }
+
+  /** The request ran out of its time budget before an answer was ready. */
+  public static ApiError timedOut(String detail, int retryAfterSeconds) {
+    return new ApiError(503, "unavailable", detail, List.of(), retryAfterSeconds);
+  }
+
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
   public int status() {
     return status;
   }
 
   public String code() {
     return code;
-  }
-
-  public long retryAfterSeconds() {
-    return retryAfterSeconds;
   }
 
   public List<FieldError> errors() {

@@ -168,6 +168,45 @@ class BookingCoalescerTest extends ApiTestBase {
     assertInvariants(event);
   }
 
+  @Test
+  void callsFromOtherThreadsAreDecidedOnTheCoalescersOwnLoop() throws Exception {
+    UUID event = UUID.fromString(createEvent(20, 0).getString("id"));
+    List<UUID> members = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      members.add(newMember());
+    }
+    double strayBefore = strayCalls();
+    // eight plain threads at once: the coalescer is not thread-safe, so each call must be sent to its loop
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(8);
+    List<Future<Booking>> results = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      List<java.util.concurrent.Future<?>> submitted = new ArrayList<>();
+      for (UUID member : members) {
+        submitted.add(threads.submit(() -> results.add(coalescer.book(event, member))));
+      }
+      for (java.util.concurrent.Future<?> f : submitted) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdown();
+    }
+    Future.join(results).toCompletionStage().toCompletableFuture().handle((x, e) -> null).get(30, TimeUnit.SECONDS);
+    assertThat(results.stream().map(BookingCoalescerTest::outcome).toList())
+        .as("every call answered, the seats handed out once each")
+        .filteredOn("confirmed"::equals).hasSize(20);
+    assertThat(results.stream().map(BookingCoalescerTest::outcome).toList()).filteredOn("event_full"::equals).hasSize(20);
+    assertThat(strayCalls() - strayBefore).as("calls re-dispatched to the coalescer's loop").isEqualTo(40.0);
+    assertInvariants(event);
+  }
+
+  private static double strayCalls() {
+    io.micrometer.core.instrument.MeterRegistry registry = io.vertx.micrometer.backends.BackendRegistries.getDefaultNow();
+    io.micrometer.core.instrument.Counter counter = registry.find("roster.cross.loop.continuations")
+        .tag("at", "booking_coalescer").counter();
+    assertThat(counter).as("the cross-loop counter is exported").isNotNull();
+    return counter.count();
+  }
+
   private void assertInvariants(UUID event) {
     String id = event.toString();
     assertThat(db.count("SELECT booked_count FROM events WHERE id = ?::uuid", id)).isEqualTo(

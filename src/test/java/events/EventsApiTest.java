@@ -475,6 +475,41 @@ class EventsApiTest extends ApiTestBase {
   }
 
   @Test
+  void rosterIsPagedInRosterOrderWithTheEventOnEveryPage() {
+    String id = createEvent(3, 3).getString("id");
+    List<String> bookingIds = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      Api.Res res = book(member(), id);
+      assertThat(res.status()).as(res.toString()).isEqualTo(201);
+      bookingIds.add(res.json().getString("id"));
+    }
+    Api.Res whole = api.get("/v1/events/" + id + "/roster", admin.token());
+    assertThat(whole.json().getString("nextCursor")).as("six bookings fit the default page of 20").isNull();
+
+    List<String> confirmed = new ArrayList<>();
+    List<String> waitlisted = new ArrayList<>();
+    List<Integer> pageSizes = new ArrayList<>();
+    String cursor = null;
+    do {
+      Api.Res page = api.get("/v1/events/" + id + "/roster?limit=2" + (cursor == null ? "" : "&cursor=" + cursor),
+          admin.token());
+      assertThat(page.status()).as(page.toString()).isEqualTo(200);
+      assertThat(page.json().getJsonObject("event").getString("id")).isEqualTo(id);
+      confirmed.addAll(ids(page.json().getJsonArray("confirmed")));
+      waitlisted.addAll(ids(page.json().getJsonArray("waitlisted")));
+      pageSizes.add(page.json().getJsonArray("confirmed").size() + page.json().getJsonArray("waitlisted").size());
+      cursor = page.json().getString("nextCursor");
+    } while (cursor != null);
+    assertThat(pageSizes).as("bookings per page").containsExactly(2, 2, 2);
+    assertThat(confirmed).as("seat holders in arrival order").containsExactlyElementsOf(bookingIds.subList(0, 3));
+    assertThat(waitlisted).as("then the waitlist in its order").containsExactlyElementsOf(bookingIds.subList(3, 6));
+
+    assertThat(errorFields(api.get("/v1/events/" + id + "/roster?cursor=bm9wZQ", admin.token())))
+        .containsExactly("cursor");
+    assertProblem(api.get("/v1/events/" + id + "/roster?limit=101", admin.token()), 400, "validation_failed");
+  }
+
+  @Test
   void rosterIsForbiddenToOtherTrainersAndMembers() {
     JsonObject event = createEvent(new JsonObject().put("capacity", 2).put("trainerId", trainer.id()));
     String id = event.getString("id");

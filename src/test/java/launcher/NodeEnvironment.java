@@ -14,9 +14,12 @@ final class NodeEnvironment {
   private NodeEnvironment() {
   }
 
-  /** A node on the test's database; add the roles it runs. */
+  /**
+   * A node on the test's database; add the roles it runs. Its HTTP port (the API, or only probes and metrics on
+   * a node without the API) is a free one unless the test sets it, so nodes never contend for 8080.
+   */
   static NodeEnvironment database(String pgUrl) {
-    return new NodeEnvironment().set("ROSTER_PG_URL", pgUrl);
+    return new NodeEnvironment().set("ROSTER_PG_URL", pgUrl).set("ROSTER_HTTP_PORT", 0);
   }
 
   /** A node that serves the API: the test's database and token issuer (with the audience `start` requires). */

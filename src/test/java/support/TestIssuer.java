@@ -43,6 +43,8 @@ public final class TestIssuer implements AutoCloseable {
   /** The issuer its openid-configuration names: its own unless a test makes it lie. */
   private volatile String discoveredIssuer;
   private volatile RSAKey rsa;
+  /** How long the JWKS endpoint takes to answer: a slow identity provider. */
+  private volatile long jwksDelayMs;
   private final ECKey ec;
 
   public TestIssuer() {
@@ -61,6 +63,13 @@ public final class TestIssuer implements AutoCloseable {
         + "\",\"jwks_uri\":\"" + jwksUrl() + "\"}"));
     server.createContext("/jwks", exchange -> {
       jwksRequests.incrementAndGet();
+      if (jwksDelayMs > 0) {
+        try {
+          Thread.sleep(jwksDelayMs);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       respond(exchange.getResponseBody(), exchange, new JWKSet(new ArrayList<>(published)).toString(true));
     });
     server.start();
@@ -131,6 +140,11 @@ public final class TestIssuer implements AutoCloseable {
     } catch (JOSEException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** From now on the JWKS answers after this delay, so that a refresh stays in flight while requests pile up. */
+  public void slowJwks(long delayMs) {
+    jwksDelayMs = delayMs;
   }
 
   /** The issuer withdraws a key: its JWKS no longer publishes it. */
