@@ -1,10 +1,15 @@
 package ratelimit;
 
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Buckets shared by every node of the Hazelcast cluster, so a caller's budget is one budget whichever node it
@@ -18,7 +23,7 @@ public final class ClusterBuckets implements BucketStore {
   public static final String MAP = "roster.ratelimit";
   static final long RESERVATION_MILLIS = 1000;
   private static final int SWEEP_ABOVE = 100_000;
-  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong lastSweep = new AtomicLong();
 
   private final IMap<String, Bucket> map;
   private final ConcurrentHashMap<String, Reservation> reserved = new ConcurrentHashMap<>();
@@ -28,9 +33,9 @@ public final class ClusterBuckets implements BucketStore {
    * refills one in 10 min); objects in memory, so the entry processor does not deserialize a bucket per call; one
    * asynchronous backup (a lost bucket only means a fresh quota).
    */
-  public static com.hazelcast.config.MapConfig mapConfig() {
-    return new com.hazelcast.config.MapConfig(MAP).setMaxIdleSeconds(3600)
-        .setInMemoryFormat(com.hazelcast.config.InMemoryFormat.OBJECT).setBackupCount(0).setAsyncBackupCount(1);
+  public static MapConfig mapConfig() {
+    return new MapConfig(MAP).setMaxIdleSeconds(3600).setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setBackupCount(0).setAsyncBackupCount(1);
   }
 
   public ClusterBuckets(HazelcastInstance hazelcast) {
@@ -69,7 +74,7 @@ public final class ClusterBuckets implements BucketStore {
       }
     }
     // continue on the request's own event loop, not on a Hazelcast thread
-    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    Context context = Vertx.currentContext();
     var pending = map.submitToKey(id, new TakeTokens(policy.reservation(), policy.limit(), policy.windowSeconds()));
     return (context == null ? Future.fromCompletionStage(pending) : Future.fromCompletionStage(pending, context))
         .map(answer -> {
@@ -78,6 +83,8 @@ public final class ClusterBuckets implements BucketStore {
             r.remaining = answer[1];
             r.resetSeconds = answer[2];
             r.retryAfter = answer[3];
+            // two answers racing for one key: the later one's reservation replaces the earlier's (tokens are lost,
+            // never granted twice)
             if (granted == 0) {
               r.refusedUntil = System.currentTimeMillis() + answer[3] * 1000;
               return new Decision(policy, false, 0, r.resetSeconds, r.retryAfter);

@@ -3,6 +3,7 @@ package ratelimit;
 import io.vertx.core.Future;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Buckets in this process (a node that is not clustered). Shared by the node's HTTP verticles, hence a concurrent
@@ -16,7 +17,7 @@ public final class LocalBuckets implements BucketStore {
   private static final int FORGET_ABOVE = 1_000_000;
 
   private final ConcurrentHashMap<String, Entry> buckets = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong lastSweep = new AtomicLong();
 
   private record Entry(RatePolicy policy, Bucket bucket) {
   }
