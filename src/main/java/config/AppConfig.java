@@ -79,6 +79,24 @@ public final class AppConfig {
   /** How long a booking request may wait for a batch before 503 overloaded. */
   public int bookingQueueTimeoutMs() { return positive("bookings", "queueTimeoutMs", 10000, "ROSTER_BOOKING_QUEUE_TIMEOUT_MS"); }
 
+  /** Rate limits (rate.*): token buckets per caller and class of operation; see conf/application.yaml. */
+  public boolean rateEnabled() { return bool("rate", "enabled", true); }
+  public int rateBookingLimit() { return positive("rate", "bookingLimit", 60, "ROSTER_RATE_BOOKING_LIMIT"); }
+  public int rateBookingWindowSeconds() { return positive("rate", "bookingWindowSeconds", 600, "ROSTER_RATE_BOOKING_WINDOW_SECONDS"); }
+  public int rateWriteLimit() { return positive("rate", "writeLimit", 120, "ROSTER_RATE_WRITE_LIMIT"); }
+  public int rateWriteWindowSeconds() { return positive("rate", "writeWindowSeconds", 60, "ROSTER_RATE_WRITE_WINDOW_SECONDS"); }
+  public int rateReadLimit() { return positive("rate", "readLimit", 600, "ROSTER_RATE_READ_LIMIT"); }
+  public int rateReadWindowSeconds() { return positive("rate", "readWindowSeconds", 60, "ROSTER_RATE_READ_WINDOW_SECONDS"); }
+  public int rateAdminLimit() { return positive("rate", "adminLimit", 3000, "ROSTER_RATE_ADMIN_LIMIT"); }
+  public int rateAdminWindowSeconds() { return positive("rate", "adminWindowSeconds", 60, "ROSTER_RATE_ADMIN_WINDOW_SECONDS"); }
+  public int rateAnonymousLimit() { return positive("rate", "anonymousLimit", 60, "ROSTER_RATE_ANONYMOUS_LIMIT"); }
+  public int rateAnonymousWindowSeconds() { return positive("rate", "anonymousWindowSeconds", 60, "ROSTER_RATE_ANONYMOUS_WINDOW_SECONDS"); }
+  /** Peers whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. */
+  public String rateTrustedProxies() { return string("rate", "trustedProxies", ""); }
+  public int rateSmsPerHour() { return positive("rate", "smsPerHour", 10, "ROSTER_RATE_SMS_PER_HOUR"); }
+  public int ratePushPerHour() { return positive("rate", "pushPerHour", 30, "ROSTER_RATE_PUSH_PER_HOUR"); }
+  public int ratePhoneChangesPerDay() { return positive("rate", "phoneChangesPerDay", 3, "ROSTER_RATE_PHONE_CHANGES_PER_DAY"); }
+
   public int idempotencyTtlHours() { return integer("idempotency", "ttlHours", 24); }
 
   public int httpInstances() { return instances("http", 2); }

@@ -30,6 +30,9 @@ final class Cluster {
     hz.getMemberAttributeConfig().setAttribute(LeaderElection.SCHEDULER_ATTRIBUTE,
         String.valueOf(config.schedulerEnabled()));
 
+    // rate-limit buckets of callers idle for an hour go (the longest default window refills a bucket in 10 min)
+    hz.addMapConfig(ratelimit.ClusterBuckets.mapConfig());
+
     NetworkConfig network = hz.getNetworkConfig();
     network.setPort(config.clusterPort()).setPortAutoIncrement(false);
     network.setPublicAddress(config.clusterHost() + ":" + config.clusterPort());

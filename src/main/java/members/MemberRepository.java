@@ -70,6 +70,32 @@ public final class MemberRepository {
   }
 
   /** Applies the given fields; the caller has checked who may change what. */
+  /** A member's phone and its changes in the last 24 h, the row locked for the change; null when no such member. */
+  public Future<PhoneChanges> phoneChanges(SqlClient tx, UUID id) {
+    return tx.preparedQuery("SELECT m.phone, count(c.changed_at) AS changes, "
+            + "ceil(extract(epoch FROM min(c.changed_at) + interval '1 day' - now()))::bigint AS next_in "
+            + "FROM (SELECT id, phone FROM members WHERE id = $1 FOR UPDATE) m "
+            + "LEFT JOIN member_phone_changes c ON c.member_id = m.id AND c.changed_at > now() - interval '1 day' "
+            + "GROUP BY m.phone")
+        .execute(Tuple.of(id))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          Long next = r.getLong("next_in");
+          return new PhoneChanges(r.getString("phone"), r.getLong("changes"), next == null ? 0 : next);
+        });
+  }
+
+  /** @param secondsUntilNext until the oldest change of the last 24 h no longer counts */
+  public record PhoneChanges(String phone, long today, long secondsUntilNext) {
+  }
+
+  public Future<Void> recordPhoneChange(SqlClient tx, UUID id) {
+    return tx.preparedQuery("INSERT INTO member_phone_changes (member_id) VALUES ($1)").execute(Tuple.of(id)).mapEmpty();
+  }
+
   public Future<Member> update(SqlClient db, UUID id, JsonObject changes) {
     List<String> sets = new ArrayList<>();
     Tuple params = Tuple.tuple().addUUID(id);

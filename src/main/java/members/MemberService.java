@@ -19,10 +19,13 @@ public final class MemberService {
 
   private final Pool pool;
   private final MemberRepository members;
+  private final int phoneChangesPerDay;
 
-  public MemberService(Pool pool, MemberRepository members) {
+  /** @param phoneChangesPerDay how often a member may change its own phone in 24 h (an SMS target is costly) */
+  public MemberService(Pool pool, MemberRepository members, int phoneChangesPerDay) {
     this.pool = pool;
     this.members = members;
+    this.phoneChangesPerDay = phoneChangesPerDay;
   }
 
   public Future<Member> create(Caller caller, JsonObject body) {
@@ -68,7 +71,26 @@ public final class MemberService {
         return Future.failedFuture(ApiError.forbidden("Only admins change a member's role or status."));
       }
     }
-    return members.update(pool, id, changes).map(MemberService::found).map(m -> view(caller, m));
+    Future<Member> updated = caller.isAdmin() || !changes.containsKey("phone")
+        ? members.update(pool, id, changes)
+        // admins are exempt: fixing a number for a member is their job
+        : pool.withTransaction(tx -> allowPhoneChange(tx, id, changes.getString("phone"))
+            .compose(v -> members.update(tx, id, changes)));
+    return updated.map(MemberService::found).map(m -> view(caller, m));
+  }
+
+  /** A guard: a new phone number is recorded, unless the member has changed it too often today (429). */
+  private Future<Void> allowPhoneChange(io.vertx.sqlclient.SqlClient tx, UUID id, String phone) {
+    return members.phoneChanges(tx, id).compose(state -> {
+      if (state == null || java.util.Objects.equals(state.phone(), phone)) {
+        return Future.succeededFuture();
+      }
+      if (state.today() >= phoneChangesPerDay) {
+        return Future.failedFuture(ApiError.rateLimited("The phone number was changed " + state.today()
+            + " times in the last 24 hours; that is the most allowed.", state.secondsUntilNext()));
+      }
+      return members.recordPhoneChange(tx, id);
+    });
   }
 
   /** The whole member for admins and the member itself; the summary for anyone else allowed to see it. */

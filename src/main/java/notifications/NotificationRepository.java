@@ -128,6 +128,17 @@ public final class NotificationRepository {
         .mapEmpty();
   }
 
+  /**
+   * Deliveries of a channel a member got (or is getting) in the last hour, besides this message's: what the
+   * hourly caps count. Two workers counting at the same instant may each let one more through.
+   */
+  public Future<Long> sentInLastHour(SqlClient db, NotificationMessage m) {
+    return db.preparedQuery("SELECT count(*) FROM notification_deliveries WHERE member_id = $1 AND channel = $2 "
+            + "AND status IN ('sent', 'sending') AND updated_at > now() - interval '1 hour' AND notification_id <> $3")
+        .execute(Tuple.of(m.memberId(), m.channel(), m.notificationId()))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
   public Future<Recipient> recipient(SqlClient db, UUID memberId, UUID eventId) {
     return db.preparedQuery("SELECT m.name, m.email, m.phone, m.push_token, e.title, e.starts_at, e.location "
             + "FROM members m LEFT JOIN events e ON e.id = $2 WHERE m.id = $1")

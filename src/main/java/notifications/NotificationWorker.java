@@ -42,6 +42,8 @@ public final class NotificationWorker {
   private final int maxAttempts;
   private final int prefetch;
   private final long sendTimeoutMs;
+  /** Channel → most deliveries a member gets per hour (SMS and push cost money and wake phones). */
+  private final Map<String, Integer> hourlyCaps = new java.util.HashMap<>();
   private BrokerConnection broker;
   private int inFlight;
   private final java.util.List<String> consumerTags = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -60,6 +62,12 @@ public final class NotificationWorker {
     this.maxAttempts = maxAttempts;
     this.prefetch = prefetch;
     this.sendTimeoutMs = sendTimeoutMs;
+  }
+
+  /** Caps a member's deliveries over {@code channel} per hour; beyond it a delivery fails without being sent. */
+  public NotificationWorker capPerHour(String channel, int max) {
+    hourlyCaps.put(channel, max);
+    return this;
   }
 
   public void attach(BrokerConnection broker) {
@@ -161,7 +169,8 @@ public final class NotificationWorker {
       return Future.failedFuture(DeliveryException.permanent("the " + message.channel() + " channel is not configured"));
     }
     String event = message.payload().getString("eventId");
-    return repository.recipient(pool, message.memberId(), event == null ? null : UUID.fromString(event))
+    return withinHourlyCap(message)
+        .compose(v -> repository.recipient(pool, message.memberId(), event == null ? null : UUID.fromString(event)))
         .compose(recipient -> {
           if (recipient == null) {
             return Future.failedFuture(DeliveryException.permanent("the member no longer exists"));
@@ -174,6 +183,16 @@ public final class NotificationWorker {
         })
         .timeout(sendTimeoutMs, TimeUnit.MILLISECONDS)
         .compose(v -> markSent(message, 3));
+  }
+
+  private Future<Void> withinHourlyCap(NotificationMessage message) {
+    Integer cap = hourlyCaps.get(message.channel());
+    if (cap == null || message.memberId() == null) {
+      return Future.succeededFuture();
+    }
+    return repository.sentInLastHour(pool, message).compose(sent -> sent < cap ? Future.succeededFuture()
+        : Future.failedFuture(DeliveryException.permanent("rate limited: the member already had " + sent + " "
+            + message.channel() + " deliveries in the last hour (the cap is " + cap + " per hour)")));
   }
 
   /** Sent is sent: recording it is retried, so a database hiccup now does not make us send again. */

@@ -43,6 +43,9 @@ import ops.NodeState;
 import ops.OpsRoutes;
 import ops.Probes;
 import org.slf4j.Logger;
+import ratelimit.ClientAddress;
+import ratelimit.RateLimiter;
+import ratelimit.RatePolicies;
 import org.slf4j.LoggerFactory;
 import schedules.ScheduleRepository;
 import schedules.ScheduleService;
@@ -69,6 +72,7 @@ public final class HttpVerticle extends VerticleBase {
   private final String contractYaml;
   private final BrokerHealth brokerHealth;
   private final NodeState state;
+  private final ratelimit.BucketStore rateBuckets;
   private Pool pool;
   private io.vertx.sqlclient.SqlClient reads;
   private Pool probe;
@@ -76,8 +80,10 @@ public final class HttpVerticle extends VerticleBase {
   private BookingService bookings;
   private long graceMs;
 
-  public HttpVerticle(JwksCache keys, String contractYaml, BrokerHealth brokerHealth, NodeState state) {
+  public HttpVerticle(JwksCache keys, String contractYaml, BrokerHealth brokerHealth, NodeState state,
+                      ratelimit.BucketStore rateBuckets) {
     this.keys = keys;
+    this.rateBuckets = rateBuckets;
     this.contractYaml = contractYaml;
     this.brokerHealth = brokerHealth;
     this.state = state;
@@ -108,7 +114,7 @@ public final class HttpVerticle extends VerticleBase {
       // First handler of every operation: text the database cannot store is a 400 before anything is written.
       StorableText storableText = new StorableText();
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
-      new MemberHandlers(new MemberService(pool, memberRepository)).register(builder, idempotency);
+      new MemberHandlers(new MemberService(pool, memberRepository, config.ratePhoneChangesPerDay())).register(builder, idempotency);
       new EventHandlers(new EventService(pool, reads, eventRepository, bookingRepository)).register(builder, idempotency);
       bookings = new BookingService(pool, bookingRepository, eventRepository, metrics);
       if (config.coalesceBookings()) {
@@ -127,12 +133,22 @@ public final class HttpVerticle extends VerticleBase {
       OpsRoutes.mount(root, new Probes(vertx, probe, brokerHealth, state), contractYaml);
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
       // names only the operation's own path (e.g. /v1/events/:id).
+      RateLimiter limiter = config.rateEnabled() ? new RateLimiter(rateBuckets, RatePolicies.from(config),
+          new ClientAddress(config.rateTrustedProxies()), BackendRegistries.getDefaultNow()) : null;
+      if (limiter != null) {
+        root.route().handler(ApiOnly.of(limiter.beforeAuth()));
+      }
       root.route()
           .handler(ApiOnly.of(new RequestDeadline(config.httpRequestTimeoutMs())))
           .handler(ApiOnly.of(new JsonContentType()))
           .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())))
           .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
               new RolesClaim(config.oidcRolesClaim()))));
+      if (limiter != null) {
+        root.route().handler(ApiOnly.of(limiter.afterAuth()));
+        // before the API's mount: its router would map the 401 first
+        root.route().failureHandler(ApiOnly.of(limiter.afterRejectedToken()));
+      }
       root.route().subRouter(api);
       root.route().failureHandler(problems);
       root.errorHandler(404, problems);

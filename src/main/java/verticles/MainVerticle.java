@@ -23,6 +23,7 @@ import cron.CronMetrics;
 import cron.LeaderElection;
 import ops.NodeState;
 import ops.ShutdownSequence;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -217,11 +218,12 @@ public final class MainVerticle extends VerticleBase {
             resolved.oidcIssuer(), resolved.oidcJwksUrl(), resolved.oidcAllowHttp());
     warnAboutLaxTokenSettings(resolved);
     JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
+    ratelimit.BucketStore buckets = rateBuckets();
     keys.refreshEvery(vertx, resolved.jwksMaxAgeSeconds());
     return vertx.fileSystem().readFile("openapi.yaml")
         .compose(contract -> keys.refresh().otherwiseEmpty()
             .compose(ignored -> record("API", vertx.deployVerticle(
-                () -> new HttpVerticle(keys, contract.toString(), brokerHealth, state),
+                () -> new HttpVerticle(keys, contract.toString(), brokerHealth, state, buckets),
                 new DeploymentOptions().setInstances(instances).setConfig(resolved.json())))))
         .map(id -> {
           httpPort = resolved.httpPort();
@@ -232,6 +234,15 @@ public final class MainVerticle extends VerticleBase {
           }
           return null;
         });
+  }
+
+  /** One budget per caller across the cluster when clustered (Hazelcast), else this node's own buckets. */
+  private ratelimit.BucketStore rateBuckets() {
+    if (vertx.isClustered()
+        && ((io.vertx.core.internal.VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager hz) {
+      return new ratelimit.ClusterBuckets(hz.getHazelcastInstance());
+    }
+    return new ratelimit.LocalBuckets();
   }
 
   /** Settings ops may choose on purpose, but that weaken the token checks: say so where ops look. */

@@ -48,7 +48,9 @@ public final class NotificationWorkerVerticle extends VerticleBase {
     http = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setKeepAlive(true));
     worker = new NotificationWorker(vertx, pool, new NotificationRepository(), channels(config),
         new Templates(ZoneId.of(config.notifyTimezone())), new NotificationMetrics(BackendRegistries.getDefaultNow()),
-        config.notifyMaxAttempts(), config.amqpPrefetch(), config.sendTimeoutMs());
+        config.notifyMaxAttempts(), config.amqpPrefetch(), config.sendTimeoutMs())
+        .capPerHour("sms", config.rateSmsPerHour())
+        .capPerHour("push", config.ratePushPerHour());
     broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-worker", OutboxRelayVerticle.topologyOf(config),
         worker::onConnected);
     worker.attach(broker);

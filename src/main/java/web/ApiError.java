@@ -35,6 +35,12 @@ public final class ApiError extends RuntimeException {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 
+  /** 429: the caller is over a rate limit; it may try again after {@code retryAfterSeconds}. */
+  public static ApiError rateLimited(String detail, long retryAfterSeconds) {
+    return new ApiError(429, "rate_limited", detail, List.of(),
+        (int) Math.min(Integer.MAX_VALUE, Math.max(1, retryAfterSeconds)));
+  }
+
   public static ApiError notFound(String detail) {
     return new ApiError(404, "not_found", detail, List.of());
   }

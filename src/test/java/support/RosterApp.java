@@ -28,6 +28,11 @@ public final class RosterApp implements AutoCloseable {
   }
 
   public static RosterApp start(TestDatabase db, TestIssuer issuer, Map<String, String> extra) {
+    return start(db, issuer, extra, Vertx.builder().with(RosterLauncher.vertxOptions()).build());
+  }
+
+  /** On a Vert.x of the test's making (a clustered one, say), which the app then owns and closes. */
+  public static RosterApp start(TestDatabase db, TestIssuer issuer, Map<String, String> extra, Vertx vertx) {
     Map<String, String> env = new HashMap<>();
     env.put("ROSTER_PG_URL", db.url());
     env.put("ROSTER_OIDC_ISSUER", issuer.issuer());
@@ -40,7 +45,6 @@ public final class RosterApp implements AutoCloseable {
     env.put("ROSTER_RELAY_INSTANCES", "0");
     env.put("ROSTER_WORKER_INSTANCES", "0");
     env.putAll(extra);
-    Vertx vertx = Vertx.builder().with(RosterLauncher.vertxOptions()).build();
     MainVerticle main = new MainVerticle(RuntimeMode.PRODUCTION, null, env);
     try {
       vertx.deployVerticle(main).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -67,6 +67,24 @@ public final class TestDatabase {
     }
   }
 
+  /** The first column of every row, as text. */
+  public java.util.List<String> strings(String sql, Object... params) {
+    try (Connection c = connect(); var st = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        st.setObject(i + 1, params[i]);
+      }
+      java.util.List<String> out = new java.util.ArrayList<>();
+      try (var rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public void update(String sql, Object... params) {
     try (Connection c = connect(); var st = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {

@@ -1,0 +1,126 @@
+package ratelimit;
+
+import auth.Caller;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import web.ApiError;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Charges each /v1 request to its caller's bucket and writes the RateLimit-Policy and RateLimit fields on every
+ * answer. Three steps around authentication: {@link #beforeAuth()} counts callers without a token by address;
+ * {@link #afterAuth()} counts a verified caller under the policy of the operation;
+ * {@link #afterRejectedToken()} charges a request whose token failed to its address.
+ */
+public final class RateLimiter {
+
+  private static final String DECISION = "roster.rate.decision";
+  private static final String ADDRESS = "roster.rate.address";
+
+  private final BucketStore store;
+  private final RatePolicies policies;
+  private final ClientAddress addresses;
+  private final MeterRegistry registry;
+  private final ConcurrentHashMap<String, Counter> refusals = new ConcurrentHashMap<>();
+
+  public RateLimiter(BucketStore store, RatePolicies policies, ClientAddress addresses, MeterRegistry registry) {
+    this.store = store;
+    this.policies = policies;
+    this.addresses = addresses;
+    this.registry = registry;
+  }
+
+  public Handler<RoutingContext> beforeAuth() {
+    return rc -> {
+      String address = addresses.of(rc.request());
+      rc.put(ADDRESS, address);
+      rc.addHeadersEndHandler(v -> label(rc, address));
+      if (rc.request().getHeader(HttpHeaders.AUTHORIZATION) == null) {
+        // no token: this request will be a 401; count it now
+        decide(rc, store.take(address, policies.anonymous()));
+      } else {
+        rc.next();
+      }
+    };
+  }
+
+  /**
+   * Failure handler placed before the problem mapper: a token that failed verification costs its address a
+   * token, and once the address has none left the answer is 429 instead of 401. The token is checked first,
+   * so members behind the same address as a flood (a gym's Wi-Fi) still get through with their valid tokens.
+   */
+  public Handler<RoutingContext> afterRejectedToken() {
+    return rc -> {
+      String address = rc.get(ADDRESS);
+      if (address == null || rc.get(Caller.KEY) != null || rc.get(DECISION) != null
+          || !(rc.failure() instanceof ApiError error) || error.status() != 401) {
+        rc.next();
+        return;
+      }
+      store.take(address, policies.anonymous()).onComplete(done -> {
+        if (done.failed()) {
+          rc.next();
+          return;
+        }
+        rc.put(DECISION, done.result());
+        if (done.result().allowed()) {
+          rc.next();
+        } else {
+          refuse(rc, done.result()); // routes the new failure through the failure handlers again
+        }
+      });
+    };
+  }
+
+  public Handler<RoutingContext> afterAuth() {
+    return rc -> {
+      Caller caller = rc.get(Caller.KEY);
+      decide(rc, store.take(caller.scope(),
+          policies.of(caller, rc.request().method(), rc.normalizedPath())));
+    };
+  }
+
+  private void decide(RoutingContext rc, Future<Decision> decision) {
+    decision.onComplete(done -> {
+      if (done.failed()) {
+        // the cluster's map is unreachable: serve rather than refuse everyone (the database still protects itself)
+        rc.next();
+        return;
+      }
+      Decision d = done.result();
+      if (d.allowed()) {
+        rc.put(DECISION, d);
+        rc.next();
+      } else {
+        refuse(rc, d);
+      }
+    });
+  }
+
+  private void refuse(RoutingContext rc, Decision d) {
+    rc.put(DECISION, d);
+    refusals.computeIfAbsent(d.policy().name(), name -> Counter.builder("roster.rate.limited")
+        .description("Requests refused with 429 rate_limited, by policy").tag("policy", name)
+        .register(registry)).increment();
+    rc.fail(ApiError.rateLimited("Too many requests under the '" + d.policy().name() + "' policy; retry in "
+        + d.retryAfterSeconds() + " s.", d.retryAfterSeconds()));
+  }
+
+  /** Last moment to add headers: every answer names the policy that applied and what is left of it. */
+  private void label(RoutingContext rc, String address) {
+    Decision d = rc.get(DECISION);
+    if (d == null) {
+      Caller caller = rc.get(Caller.KEY);
+      d = caller == null ? store.peek(address, policies.anonymous())
+          : store.peek(caller.scope(), policies.of(caller, rc.request().method(), rc.normalizedPath()));
+    }
+    rc.response().headers()
+        .set("RateLimit-Policy", d.policy().policyField())
+        .set("RateLimit", d.policy().stateField(d.remaining(), d.resetSeconds()));
+  }
+}
