@@ -247,7 +247,9 @@ class RollingRestartIT {
         .clusterMember(cluster, clusterPorts, i)
         .set("ROSTER_PG_POOL_SIZE", 8).set("ROSTER_HTTP_PORT", httpPorts[i]).set("ROSTER_HTTP_HOST", "127.0.0.1")
         .set("ROSTER_HTTP_INSTANCES", 1).set("ROSTER_SCHEDULER_LEASE_SECONDS", LEASE_SECONDS)
-        .set("ROSTER_SHUTDOWN_DELAY_MS", DELAY_MS).set("ROSTER_SHUTDOWN_GRACE_MS", GRACE_MS).map(), "start");
+        .set("ROSTER_SHUTDOWN_DELAY_MS", DELAY_MS).set("ROSTER_SHUTDOWN_GRACE_MS", GRACE_MS)
+        // each member books up to EVENTS times in a minute, as no real member does: this test is about the drain
+        .set("ROSTER_RATE_BOOKING_LIMIT", EVENTS * 10).map(), "start");
   }
 
   private void awaitReady(int i) {
