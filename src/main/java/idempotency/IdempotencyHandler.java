@@ -17,7 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * {@code Idempotency-Key} on POSTs, per API.md: the first response is kept per (caller, key); the same
+ * {@code Idempotency-Key} on POSTs, as openapi.yaml describes it: the first response is kept per (caller, key); the same
  * request again gets it back with {@code Idempotent-Replayed: true}; another body under the same key is
  * 422, and a retry while the first is running is 409. Server-side failures (5xx) are not kept.
  */

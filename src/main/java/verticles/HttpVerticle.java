@@ -135,15 +135,17 @@ public final class HttpVerticle extends VerticleBase {
       // names only the operation's own path (e.g. /v1/events/:id).
       RateLimiter limiter = config.rateEnabled() ? new RateLimiter(rateBuckets, RatePolicies.from(config),
           new ClientAddress(config.rateTrustedProxies()), BackendRegistries.getDefaultNow()) : null;
-      if (limiter != null) {
-        root.route().handler(ApiOnly.of(limiter.beforeAuth()));
-      }
       root.route()
           .handler(ApiOnly.of(new RequestDeadline(config.httpRequestTimeoutMs())))
           .handler(ApiOnly.of(new JsonContentType()))
-          .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())))
-          .handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
-              new RolesClaim(config.oidcRolesClaim()))));
+          // before any step that may wait (a cluster-wide rate bucket, a JWKS refresh): BodyHandler must meet the
+          // request before it has ended, or it fails it
+          .handler(ApiOnly.of(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes())));
+      if (limiter != null) {
+        root.route().handler(ApiOnly.of(limiter.beforeAuth()));
+      }
+      root.route().handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
+          new RolesClaim(config.oidcRolesClaim()))));
       if (limiter != null) {
         root.route().handler(ApiOnly.of(limiter.afterAuth()));
         // before the API's mount: its router would map the 401 first

@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * A failure the client caused or must know about, with the stable {@code code} of API.md.
+ * A failure the client caused or must know about, with the stable {@code code} that openapi.yaml lists.
  * Thrown or failed anywhere; {@code handlers.ProblemHandler} turns it into problem+json.
  */
 public final class ApiError extends RuntimeException {

@@ -17,7 +17,7 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every Bookings operation of API.md: the success paths, every error code, the outbox rows each change
+ * Every Bookings operation of openapi.yaml: the success paths, every error code, the outbox rows each change
  * writes, and the counters of the event checked against the rows after each scenario.
  */
 class BookingsApiTest extends ApiTestBase {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Idempotency-Key on POST /v1/bookings and POST /v1/events, as API.md describes it. */
+/** Idempotency-Key on POST /v1/bookings and POST /v1/events, as openapi.yaml describes it. */
 class IdempotencyTest extends ApiTestBase {
 
   private static final String REPLAYED = "Idempotent-Replayed";

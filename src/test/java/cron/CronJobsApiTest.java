@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * API.md "Scheduled jobs": every endpoint with its errors, and the scheduler and task workers behind them
+ * The scheduled-job operations of openapi.yaml: every endpoint with its errors, and the scheduler and task workers behind them
  * (runs fire once per instant, on time, manual runs complete).
  */
 class CronJobsApiTest extends NotificationTestBase {
@@ -198,7 +198,7 @@ class CronJobsApiTest extends NotificationTestBase {
 
   @Test
   void aShortFourFieldExpressionIsAnInvalidCronExpressionToo() {
-    // API.md: any expression that is not 5 or 6 cron fields is 400 invalid_cron_expression
+    // the contract: any expression that is not 5 or 6 cron fields is 400 invalid_cron_expression
     assertProblem(create(new JsonObject().put("taskName", "purge_expired").put("cronExpression", "* * * *")), 400,
         "invalid_cron_expression");
     String id = manualJob().getString("id");

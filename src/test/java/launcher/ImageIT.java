@@ -124,7 +124,9 @@ class ImageIT {
         assertThat(uidOf(service.jvmPid())).as("the JVM's user").isEqualTo("65532");
 
         String admin = issuer.token("image-admin", "admin");
-        assertThat(api.get("/v1/events", null).status()).as("no token").isEqualTo(401);
+        Api.Res anonymous = api.get("/v1/events", null);
+        assertThat(anonymous.status()).as("no token: %s\nthe service's log:\n%s", anonymous,
+            String.join("\n", service.output())).isEqualTo(401);
         Instant start = Instant.now().plus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
         Api.Res created = api.post("/v1/events", admin, new JsonObject().put("title", "Yoga from the image")
             .put("startsAt", start.toString()).put("endsAt", start.plus(1, ChronoUnit.HOURS).toString())

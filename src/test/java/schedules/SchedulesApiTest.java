@@ -14,7 +14,7 @@ import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The Weekly schedules section of API.md: create, list, get and delete, with every error and role check. */
+/** The weekly schedules of openapi.yaml: create, list, get and delete, with every error and role check. */
 class SchedulesApiTest extends ApiTestBase {
 
   private static final List<String> FIELDS = List.of("id", "title", "trainerId", "location", "capacity",
