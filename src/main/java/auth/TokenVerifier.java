@@ -57,10 +57,6 @@ public final class TokenVerifier {
   private volatile JWTAuth auth;
   private volatile long authVersion = -1;
 
-  public TokenVerifier(Vertx vertx, JwksCache keys, String issuer, String audience, int leewaySeconds) {
-    this(vertx, keys, issuer, audience, leewaySeconds, 16 << 20);
-  }
-
   /** @param maxCacheBytes estimated memory the verified-token cache may use */
   public TokenVerifier(Vertx vertx, JwksCache keys, String issuer, String audience, int leewaySeconds,
                        long maxCacheBytes) {

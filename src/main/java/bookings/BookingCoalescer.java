@@ -62,17 +62,10 @@ public final class BookingCoalescer {
   private final List<Promise<Void>> idle = new ArrayList<>();
 
   /**
-   * @param alone the one-request transaction, for requests whose batch failed
-   * @param windowMs 0: leave as soon as a slot is free; more: wait up to this long for batch-mates
-   */
-  public BookingCoalescer(Vertx vertx, Pool pool, BiFunction<UUID, UUID, Future<Booking>> alone, int maxBatch,
-                          long windowMs, int maxConcurrent, BookingMetrics metrics) {
-    this(vertx, pool, alone, maxBatch, windowMs, maxConcurrent, Integer.MAX_VALUE, Long.MAX_VALUE / 4, metrics);
-  }
-
-  /**
    * Must be created on the event loop it will serve (a verticle's start).
    *
+   * @param alone the one-request transaction, for requests whose batch failed
+   * @param windowMs 0: leave as soon as a slot is free; more: wait up to this long for batch-mates
    * @param queueMax requests that may wait for a batch; more are refused at once
    * @param queueTimeoutMs how long a request may wait for a batch before it is refused
    */

@@ -45,7 +45,7 @@ class BookingCoalescerTest extends ApiTestBase {
       return service.book(new auth.Caller("t", "t", java.util.Set.of("admin"), null), ids[0], ids[1].toString());
     };
     coalescer = new BookingCoalescer(app.vertx(), pool, (event, member) -> one.apply(new UUID[] {event, member}),
-        64, 200, 1, new BookingMetrics(null));
+        64, 200, 1, Integer.MAX_VALUE, Long.MAX_VALUE / 4, new BookingMetrics(null)); // no queue bound here
   }
 
   @org.junit.jupiter.api.BeforeEach
