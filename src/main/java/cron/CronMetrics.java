@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Scheduler metrics: runs by task and outcome, run duration, lateness of the last claimed run, leadership (this
- * node leads; the lease epoch it took; how often it took the lease), fenced claims.
+ * node leads; the lease epoch it took), fenced claims.
  */
 public final class CronMetrics {
 
@@ -22,7 +22,7 @@ public final class CronMetrics {
   private final AtomicLong leader = new AtomicLong();
   private final AtomicLong latenessMs = new AtomicLong();
   private final AtomicLong epoch = new AtomicLong();
-  private final Counter acquisitions;
+  private final Counter fenced;
 
   public CronMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -31,13 +31,14 @@ public final class CronMetrics {
           .description("1 while this node holds the scheduler lease").register(registry);
       Gauge.builder("roster.scheduler.last.run.lateness.seconds", latenessMs, ms -> ms.get() / 1000.0)
           .description("How late the last run this node claimed was").register(registry);
-      // kept after the lease is lost: the highest value across nodes is the cluster's current epoch
+      // kept after the lease is lost: the highest value across nodes is the cluster's current epoch, and its
+      // growth over an hour the number of leadership changes
       Gauge.builder("roster.scheduler.lease.epoch", epoch, AtomicLong::get)
           .description("Epoch of the last scheduler lease this node took (0: never led)").register(registry);
-      acquisitions = Counter.builder("roster.scheduler.lease.acquisitions")
-          .description("Times this node took the scheduler lease (a leadership change)").register(registry);
+      fenced = Counter.builder("roster.scheduler.fenced.claims")
+          .description("Claims refused because this node's lease epoch was superseded").register(registry);
     } else {
-      acquisitions = null;
+      fenced = null;
     }
   }
 
@@ -58,9 +59,6 @@ public final class CronMetrics {
   public void acquired(long leaseEpoch) {
     leader.set(1);
     epoch.set(leaseEpoch);
-    if (acquisitions != null) {
-      acquisitions.increment();
-    }
   }
 
   /** This node no longer holds the lease. */
@@ -73,9 +71,8 @@ public final class CronMetrics {
   }
 
   public void fenced() {
-    if (registry != null) {
-      counters.computeIfAbsent("fenced", k -> Counter.builder("roster.scheduler.fenced.claims")
-          .description("Claims refused because this node's lease epoch was superseded").register(registry)).increment();
+    if (fenced != null) {
+      fenced.increment();
     }
   }
 }
