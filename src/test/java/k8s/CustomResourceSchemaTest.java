@@ -22,7 +22,8 @@ class CustomResourceSchemaTest {
         .extracting(CoreObjects::typeOf)
         .containsExactlyInAnyOrder(
             "postgresql.cnpg.io/v1 Cluster", "barmancloud.cnpg.io/v1 ObjectStore", "postgresql.cnpg.io/v1 ScheduledBackup",
-            "rabbitmq.com/v1beta1 RabbitmqCluster", "keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication");
+            "rabbitmq.com/v1beta1 RabbitmqCluster", "keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication",
+            "monitoring.coreos.com/v1 PrometheusRule", "monitoring.coreos.com/v1 ServiceMonitor");
   }
 
   @Test
@@ -41,6 +42,27 @@ class CustomResourceSchemaTest {
 
     assertThat(CustomResourceSchemas.problems(manifests)).singleElement().asString()
         .contains("postgresql.cnpg.io/v1 Cluster/db").contains("isWalArchiver");
+  }
+
+  @Test
+  void aMisspeltAlertFieldFailsValidation() {
+    Manifests manifests = Manifests.parse("test", """
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata:
+          name: roster
+        spec:
+          groups:
+            - name: roster.alerts
+              rules:
+                - alert: RosterDeadLetters
+                  expr: roster_notifications_dlq_depth > 0
+                  annotation:
+                    summary: dead letters
+        """);
+
+    assertThat(CustomResourceSchemas.problems(manifests)).singleElement().asString()
+        .contains("monitoring.coreos.com/v1 PrometheusRule/roster").contains("annotation");
   }
 
   @Test
