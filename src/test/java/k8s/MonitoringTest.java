@@ -2,9 +2,6 @@ package k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import support.PromQueries;
 
 import java.io.IOException;
@@ -36,13 +33,13 @@ class MonitoringTest {
       "RosterSchedulerLeaderFlapping", "RosterBrokerDisconnected", "RosterDatabasePoolSaturated");
 
   @Test
-  void thePrometheusRuleIsTheRulesFileWrapped() throws IOException {
+  void thePrometheusRuleIsTheRulesFileWrapped() {
     JsonNode rendered = Kustomize.render(Kustomize.PRODUCTION).require("PrometheusRule", "roster");
 
     assertThat(rendered.path("spec"))
         .as("spec of the PrometheusRule in production; run k8s/monitoring/build-prometheus-rule.sh after changing "
             + RULES)
-        .isEqualTo(yaml(RULES));
+        .isEqualTo(PromQueries.rules());
   }
 
   @Test
@@ -74,7 +71,7 @@ class MonitoringTest {
     }
     assertThat(tests).isNotEmpty();
     for (Path file : tests) {
-      JsonNode suite = yaml(file);
+      JsonNode suite = PromQueries.yaml(file);
       assertThat(suite.path("rule_files").get(0).asText()).as(file + " tests the rules file").isEqualTo("../roster.rules.yaml");
       for (JsonNode test : suite.path("tests")) {
         for (JsonNode check : test.path("alert_rule_test")) {
@@ -140,19 +137,14 @@ class MonitoringTest {
         .noneMatch(v -> v.startsWith("monitoring.coreos.com/"));
   }
 
-  static List<JsonNode> alerts() throws IOException {
+  static List<JsonNode> alerts() {
     List<JsonNode> alerts = new ArrayList<>();
-    yaml(RULES).path("groups").forEach(g -> g.path("rules").forEach(r -> {
+    PromQueries.rules().path("groups").forEach(g -> g.path("rules").forEach(r -> {
       if (r.has("alert")) {
         alerts.add(r);
       }
     }));
     return alerts;
-  }
-
-  static JsonNode yaml(Path file) throws IOException {
-    Object document = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
-    return Manifests.JSON.valueToTree(document);
   }
 
   /** GitHub's anchors of the runbook's headings: lower case, punctuation dropped, spaces as hyphens. */

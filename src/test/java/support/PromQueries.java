@@ -51,8 +51,13 @@ public final class PromQueries {
 
   /** The plain rule groups, as promtool reads them. */
   public static JsonNode rules() {
+    return yaml(RULES);
+  }
+
+  /** A YAML file (rules, promtool tests) as a JSON tree. */
+  public static JsonNode yaml(Path file) {
     try {
-      return JSON.valueToTree(new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(RULES)));
+      return JSON.valueToTree(new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
