@@ -90,14 +90,26 @@ public final class BookingMetrics {
     if (registry == null) {
       return;
     }
-    counters.computeIfAbsent(outcome, o -> Counter.builder("roster.bookings")
-        .description("Booking requests by outcome")
-        .tag("outcome", o)
-        .register(registry)).increment();
-    durations.computeIfAbsent(outcome, o -> Timer.builder("roster.bookings.duration")
-        .description("Time to decide a booking request, by outcome")
-        .serviceLevelObjectives(ServiceMeters.LATENCY_BUCKETS)
-        .tag("outcome", o)
-        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    // a plain get first: computeIfAbsent with a capturing lambda would allocate on every request
+    Counter counter = counters.get(outcome);
+    if (counter == null) {
+      counter = counters.computeIfAbsent(outcome, this::counter);
+    }
+    counter.increment();
+    Timer duration = durations.get(outcome);
+    if (duration == null) {
+      duration = durations.computeIfAbsent(outcome, this::duration);
+    }
+    duration.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Counter counter(String outcome) {
+    return Counter.builder("roster.bookings").description("Booking requests by outcome")
+        .tag("outcome", outcome).register(registry);
+  }
+
+  private Timer duration(String outcome) {
+    return Timer.builder("roster.bookings.duration").description("Time to decide a booking request, by outcome")
+        .serviceLevelObjectives(ServiceMeters.LATENCY_BUCKETS).tag("outcome", outcome).register(registry);
   }
 }
