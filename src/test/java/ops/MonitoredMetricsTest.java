@@ -70,6 +70,14 @@ class MonitoredMetricsTest extends NotificationTestBase {
   }
 
   @Test
+  void everyExposedNameIsInBaseUnits() {
+    // Prometheus conventions: seconds and bytes, never ms, ns or minutes (a rate of them reads wrong)
+    assertThat(PromQueries.exposed(metrics()))
+        .noneMatch(name -> name.matches(".*_(ms|ns|us|millis|milliseconds|nanos|nanoseconds|micros|minutes|hours|kb|mb)(_.*)?"))
+        .contains("process_cpu_seconds_total", "process_files_open_files");
+  }
+
+  @Test
   void latencyHistogramsHaveTheFixedBuckets() {
     String text = metrics();
     List<String> bookingBuckets = text.lines()
