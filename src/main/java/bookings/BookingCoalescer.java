@@ -37,7 +37,7 @@ public final class BookingCoalescer {
 
   private static final Logger log = LoggerFactory.getLogger(BookingCoalescer.class);
 
-  private record Pending(BookingBatch.Request request, Promise<Booking> promise, long deadline) {
+  private record Pending(BookingBatch.Request request, Promise<Booking> promise, long deadline, long queuedAtNanos) {
   }
 
   /** Seconds a refused client should wait before trying again: about one batch round on a busy database. */
@@ -92,7 +92,9 @@ public final class BookingCoalescer {
       return Future.failedFuture(overloaded());
     }
     Promise<Booking> promise = Promise.promise();
-    pending.add(new Pending(new BookingBatch.Request(eventId, memberId), promise, now() + queueTimeoutMs));
+    pending.add(new Pending(new BookingBatch.Request(eventId, memberId), promise, now() + queueTimeoutMs,
+        System.nanoTime()));
+    metrics.queued(1);
     armExpiry();
     if (pending.size() >= maxBatch) {
       flush();
@@ -152,6 +154,7 @@ public final class BookingCoalescer {
       refused++;
     }
     if (refused > 0) {
+      metrics.queued(-refused);
       log.warn("refused {} booking request(s) that waited {} ms for a batch", refused, queueTimeoutMs);
       completeIdleWaiters();
     }
@@ -195,9 +198,13 @@ public final class BookingCoalescer {
       timer = -1;
     }
     List<Pending> batch = new ArrayList<>(Math.min(maxBatch, pending.size()));
+    long leftAt = System.nanoTime();
     while (!pending.isEmpty() && batch.size() < maxBatch) {
-      batch.add(pending.pollFirst());
+      Pending next = pending.pollFirst();
+      metrics.waited(leftAt - next.queuedAtNanos());
+      batch.add(next);
     }
+    metrics.queued(-batch.size());
     if (pending.isEmpty() && expiryTimer != -1) {
       vertx.cancelTimer(expiryTimer);
       expiryTimer = -1;

@@ -41,9 +41,10 @@ public final class BookingService {
     } catch (ApiError e) {
       return Future.failedFuture(e);
     }
+    long started = System.nanoTime();
     Future<Booking> booked = coalescer != null ? coalescer.book(eventId, memberId) : bookAlone(eventId, memberId);
-    return booked.onComplete(result ->
-        metrics.record(result.succeeded() ? result.result().status() : codeOf(result.cause())));
+    return booked.onComplete(result -> metrics.record(
+        result.succeeded() ? result.result().status() : codeOf(result.cause()), System.nanoTime() - started));
   }
 
   /** Decides bookings that arrive together in one transaction (see {@link BookingCoalescer}). */

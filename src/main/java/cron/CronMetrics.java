@@ -10,22 +10,35 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Scheduler metrics: runs by task and outcome, run duration, lateness of the last run, leadership, fenced claims. */
+/**
+ * Scheduler metrics: runs by task and outcome, run duration, lateness of the last claimed run, leadership (this
+ * node leads; the lease epoch it took), fenced claims.
+ */
 public final class CronMetrics {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final AtomicLong leader = new AtomicLong();
-  private final AtomicLong lateness = new AtomicLong();
+  private final AtomicLong latenessMs = new AtomicLong();
+  private final AtomicLong epoch = new AtomicLong();
+  private final Counter fenced;
 
   public CronMetrics(MeterRegistry registry) {
     this.registry = registry;
     if (registry != null) {
       Gauge.builder("roster.scheduler.leader", leader, AtomicLong::get)
           .description("1 while this node holds the scheduler lease").register(registry);
-      Gauge.builder("roster.scheduler.last.run.lateness.ms", lateness, AtomicLong::get)
-          .description("How late the last claimed run was, in milliseconds").register(registry);
+      Gauge.builder("roster.scheduler.last.run.lateness.seconds", latenessMs, ms -> ms.get() / 1000.0)
+          .description("How late the last run this node claimed was").register(registry);
+      // kept after the lease is lost: the highest value across nodes is the cluster's current epoch, and its
+      // growth over an hour the number of leadership changes
+      Gauge.builder("roster.scheduler.lease.epoch", epoch, AtomicLong::get)
+          .description("Epoch of the last scheduler lease this node took (0: never led)").register(registry);
+      fenced = Counter.builder("roster.scheduler.fenced.claims")
+          .description("Claims refused because this node's lease epoch was superseded").register(registry);
+    } else {
+      fenced = null;
     }
   }
 
@@ -42,18 +55,24 @@ public final class CronMetrics {
     }
   }
 
-  public void leader(boolean isLeader) {
-    leader.set(isLeader ? 1 : 0);
+  /** This node took the lease with this epoch. */
+  public void acquired(long leaseEpoch) {
+    leader.set(1);
+    epoch.set(leaseEpoch);
+  }
+
+  /** This node no longer holds the lease. */
+  public void stepped() {
+    leader.set(0);
   }
 
   public void claimed(long latenessMs) {
-    lateness.set(latenessMs);
+    this.latenessMs.set(latenessMs);
   }
 
   public void fenced() {
-    if (registry != null) {
-      counters.computeIfAbsent("fenced", k -> Counter.builder("roster.scheduler.fenced.claims")
-          .description("Claims refused because this node's lease epoch was superseded").register(registry)).increment();
+    if (fenced != null) {
+      fenced.increment();
     }
   }
 }

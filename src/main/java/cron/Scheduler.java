@@ -122,7 +122,7 @@ public final class Scheduler {
         epoch = lease.epoch();
         renewTriedAt = renewedAt = clock();
         holding = true;
-        metrics.leader(true);
+        metrics.acquired(epoch);
         log.info("{} leads the scheduler (lease epoch {}{})", node, epoch,
             election.preferred() ? "" : "; the preferred node did not take it");
       }
@@ -202,7 +202,7 @@ public final class Scheduler {
       log.warn("{} lost the scheduler lease (epoch {}): {}", node, epoch, why);
     }
     epoch = null;
-    metrics.leader(false);
+    metrics.stepped();
   }
 
   /** One warning when steps start failing (the database is down), one line when they work again. */
@@ -229,7 +229,7 @@ public final class Scheduler {
     }
     long e = epoch;
     epoch = null;
-    metrics.leader(false);
+    metrics.stepped();
     log.info("{} steps down as scheduler leader (epoch {})", node, e);
     return repository.release(pool, node, e);
   }

@@ -8,9 +8,12 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import config.RuntimeMode;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.VertxBuilder;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.Label;
+import ops.ServiceMeters;
 import verticles.MainVerticle;
 
 import java.util.EnumSet;
@@ -59,11 +62,11 @@ public final class RosterLauncher {
         HazelcastClusterManager manager = Cluster.manager(config);
         VertxOptions options = vertxOptions();
         options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
-        vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+        vertx = vertxBuilder(options).withClusterManager(manager).buildClustered()
             .toCompletionStage().toCompletableFuture().get();
         election = LeaderElection.oldestEnabledMemberOf(manager.getHazelcastInstance());
       } else {
-        vertx = Vertx.builder().with(vertxOptions()).build();
+        vertx = vertxBuilder(vertxOptions()).build();
       }
     } catch (Exception e) {
       Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -88,6 +91,11 @@ public final class RosterLauncher {
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
             Label.POOL_NAME)));
+  }
+
+  /** A Vert.x builder with these options, whose metrics go to the registry {@link ServiceMeters} sets up. */
+  public static VertxBuilder vertxBuilder(VertxOptions options) {
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(ServiceMeters.registry()));
   }
 
   /** The configuration the launcher needs before Vert.x exists (is this node clustered?). */

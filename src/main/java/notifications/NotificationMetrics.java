@@ -14,32 +14,49 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NotificationMetrics {
 
+  private static final String[] PUBLISHED = {"roster.notifications.published", "Messages the relay published, by channel"};
+  private static final String[] DELIVERED = {"roster.notifications.delivered", "Notifications delivered, by channel"};
+  private static final String[] FAILED =
+      {"roster.notifications.failed", "Deliveries given up (permanent error or attempts exhausted)"};
+  private static final String[] RETRIES = {"roster.notifications.retries", "Deliveries scheduled for another try"};
+  private static final String[] POISON =
+      {"roster.notifications.poison", "Unreadable messages sent to the dead-letter queue"};
+  private static final String[][] COUNTERS = {PUBLISHED, DELIVERED, FAILED, RETRIES, POISON};
+
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
   public NotificationMetrics(MeterRegistry registry) {
     this.registry = registry;
+    // every channel's counters from the start, at 0, so rates and alerts see "none" rather than "no data"
+    if (registry != null) {
+      for (String channel : Topology.CHANNELS) {
+        for (String[] counter : COUNTERS) {
+          counter(counter[0], channel, counter[1]);
+        }
+      }
+    }
   }
 
   public void published(String channel) {
-    count("roster.notifications.published", channel, "Messages the relay published, by channel");
+    count(PUBLISHED, channel);
   }
 
   public void delivered(String channel) {
-    count("roster.notifications.delivered", channel, "Notifications delivered, by channel");
+    count(DELIVERED, channel);
   }
 
   public void failed(String channel) {
-    count("roster.notifications.failed", channel, "Deliveries given up (permanent error or attempts exhausted)");
+    count(FAILED, channel);
   }
 
   public void retried(String channel) {
-    count("roster.notifications.retries", channel, "Deliveries scheduled for another try");
+    count(RETRIES, channel);
   }
 
   public void poison(String channel) {
-    count("roster.notifications.poison", channel, "Unreadable messages sent to the dead-letter queue");
+    count(POISON, channel);
   }
 
   public void backlog(long rows, long oldestAgeSeconds) {
@@ -51,12 +68,15 @@ public final class NotificationMetrics {
     gauge("roster.notifications.dlq.depth", channel, "Messages in the dead-letter queue, by channel").set(depth);
   }
 
-  private void count(String name, String channel, String description) {
-    if (registry == null) {
-      return;
+  private void count(String[] counter, String channel) {
+    if (registry != null) {
+      counter(counter[0], channel, counter[1]).increment();
     }
-    counters.computeIfAbsent(name + "|" + channel, k -> Counter.builder(name).description(description)
-        .tag("channel", channel).register(registry)).increment();
+  }
+
+  private Counter counter(String name, String channel, String description) {
+    return counters.computeIfAbsent(name + "|" + channel, k -> Counter.builder(name).description(description)
+        .tag("channel", channel).register(registry));
   }
 
   private AtomicLong gauge(String name, String channel, String description) {

@@ -33,6 +33,11 @@ public final class RateLimiter {
     this.policies = policies;
     this.addresses = addresses;
     this.registry = registry;
+    // every policy's series from the start, at 0: a dashboard (or an alert) can tell "none" from "not measured"
+    if (registry != null) {
+      java.util.List.of(policies.booking(), policies.write(), policies.read(), policies.admin(), policies.anonymous())
+          .forEach(policy -> refusals(policy.name()));
+    }
   }
 
   public Handler<RoutingContext> beforeAuth() {
@@ -104,11 +109,14 @@ public final class RateLimiter {
 
   private void refuse(RoutingContext rc, Decision d) {
     rc.put(DECISION, d);
-    refusals.computeIfAbsent(d.policy().name(), name -> Counter.builder("roster.rate.limited")
-        .description("Requests refused with 429 rate_limited, by policy").tag("policy", name)
-        .register(registry)).increment();
+    refusals(d.policy().name()).increment();
     rc.fail(ApiError.rateLimited("Too many requests under the '" + d.policy().name() + "' policy; retry in "
         + d.retryAfterSeconds() + " s.", d.retryAfterSeconds()));
+  }
+
+  private Counter refusals(String policy) {
+    return refusals.computeIfAbsent(policy, name -> Counter.builder("roster.rate.limited")
+        .description("Requests refused with 429 rate_limited, by policy").tag("policy", name).register(registry));
   }
 
   /** Last moment to add headers: every answer names the policy that applied and what is left of it. */

@@ -50,7 +50,7 @@ class ClusterRateLimitTest {
       HazelcastClusterManager manager = Cluster.manager(config);
       VertxOptions options = RosterLauncher.vertxOptions();
       options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1");
-      Vertx vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+      Vertx vertx = RosterLauncher.vertxBuilder(options).withClusterManager(manager).buildClustered()
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       nodes.add(RosterApp.start(db, issuer, Map.of("ROSTER_CLUSTER_ENABLED", "true",
           "ROSTER_SCHEDULER_ENABLED", "false", "ROSTER_RATE_READ_LIMIT", String.valueOf(LIMIT),

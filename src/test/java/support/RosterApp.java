@@ -28,7 +28,7 @@ public final class RosterApp implements AutoCloseable {
   }
 
   public static RosterApp start(TestDatabase db, TestIssuer issuer, Map<String, String> extra) {
-    return start(db, issuer, extra, Vertx.builder().with(RosterLauncher.vertxOptions()).build());
+    return start(db, issuer, extra, RosterLauncher.vertxBuilder(RosterLauncher.vertxOptions()).build());
   }
 
   /** On a Vert.x of the test's making (a clustered one, say), which the app then owns and closes. */
