@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Notification pipeline metrics: published, delivered, failed and retried by channel, poison messages,
- * the outbox backlog and the age of its oldest row, and dead-letter queue depth by channel.
+ * Notification pipeline metrics: published, delivered, failed and retried by channel, poison messages, broker
+ * dead letters recorded, sweeper re-publishes, the outbox backlog and the age of its oldest row, and the depth of
+ * the dead-letter and parked queues by channel.
  */
 public final class NotificationMetrics {
 
@@ -39,7 +40,21 @@ public final class NotificationMetrics {
   }
 
   public void poison(String channel) {
-    count("roster.notifications.poison", channel, "Unreadable messages sent to the dead-letter queue");
+    count("roster.notifications.poison", channel, "Unreadable messages moved to the parked queue");
+  }
+
+  public void deadLettered(String channel) {
+    count("roster.notifications.dead.lettered", channel,
+        "Messages the broker dead-lettered, recorded as failed deliveries");
+  }
+
+  public void sweeperRepublished(String channel) {
+    count("roster.notification.sweeper.republished", channel,
+        "Deliveries whose attempt was overdue, queued again by the delivery sweeper");
+  }
+
+  public void parked(String channel, long depth) {
+    gauge("roster.notifications.parked.depth", channel, "Unreadable messages kept in the parked queue").set(depth);
   }
 
   public void backlog(long rows, long oldestAgeSeconds) {
