@@ -177,6 +177,10 @@ public abstract class NotificationTestBase extends ApiTestBase {
     return queue(channel) + ".dlq";
   }
 
+  protected String parkedQueue(String channel) {
+    return queue(channel) + ".parked";
+  }
+
   /**
    * Deletes the queues and exchanges of a namespace, best effort: with the suite's retry delays and with the
    * defaults of conf/application.yaml (processes started with `start` use those), so nothing is left behind.
@@ -193,6 +197,7 @@ public abstract class NotificationTestBase extends ApiTestBase {
         for (String queue : queues) {
           ch.queueDelete(queue);
           ch.queueDelete(queue + ".dlq");
+          ch.queueDelete(queue + ".parked");
           for (long delay : delays) {
             ch.queueDelete(queue + ".retry." + delay);
           }
