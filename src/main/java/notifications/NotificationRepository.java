@@ -167,8 +167,9 @@ public final class NotificationRepository {
    * A message the broker dead-lettered becomes a failed delivery, so ops see it and can retry it: a new row, or
    * one nobody is working on (pending, or sending past its lease). A sent or failed delivery is left alone, and so
    * is one a worker holds right now (its outcome will be recorded).
+   * @return whether the delivery is now failed because of this dead letter
    */
-  public Future<Void> markDeadLettered(SqlClient db, NotificationMessage m, String error) {
+  public Future<Boolean> markDeadLettered(SqlClient db, NotificationMessage m, String error) {
     return db.preparedQuery("INSERT INTO notification_deliveries (notification_id, channel, kind, member_id, payload, "
             + "status, last_error) VALUES ($1, $2, $3, $4, $5, 'failed', $6) "
             + "ON CONFLICT ON CONSTRAINT notification_deliveries_once DO UPDATE SET status = 'failed', "
@@ -176,7 +177,7 @@ public final class NotificationRepository {
             + "WHERE notification_deliveries.status = 'pending' OR (notification_deliveries.status = 'sending' "
             + "AND notification_deliveries.lease_until < now())")
         .execute(Tuple.of(m.notificationId(), m.channel(), m.kind(), m.memberId(), m.payload(), error))
-        .mapEmpty();
+        .map(rows -> rows.rowCount() == 1);
   }
 
   /**

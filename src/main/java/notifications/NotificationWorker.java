@@ -286,7 +286,7 @@ public final class NotificationWorker {
   }
 
   /** Writes an outcome; while the database is down, tries again each time it answers (the message stays held). */
-  private Future<Void> recorded(Supplier<Future<Void>> write) {
+  private <T> Future<T> recorded(Supplier<Future<T>> write) {
     return write.get().recover(error -> database.failed(error).compose(v -> recorded(write)));
   }
 
@@ -307,9 +307,14 @@ public final class NotificationWorker {
     String why = DeadLetterReason.of(props);
     inFlight++;
     recorded(() -> repository.markDeadLettered(pool, message, why))
-        .compose(v -> {
-          metrics.deadLettered(message.channel());
-          log.warn("delivery of {} via {} recorded failed: {}", message.notificationId(), message.channel(), why);
+        .compose(marked -> {
+          if (marked) {
+            metrics.deadLettered(message.channel());
+            log.warn("delivery of {} via {} recorded failed: {}", message.notificationId(), message.channel(), why);
+          } else {
+            log.info("a dead letter of {} via {} dropped: the delivery is sent, failed or being sent",
+                message.notificationId(), message.channel());
+          }
           return broker.ack(ch, tag);
         })
         .onComplete(done -> {
