@@ -39,6 +39,7 @@ public final class ProviderRecorder implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<Answer> script = new ConcurrentLinkedQueue<>();
   private volatile Answer fallback = Answer.of(200);
+  private volatile long latencyMs;
 
   public ProviderRecorder() {
     try {
@@ -46,7 +47,7 @@ public final class ProviderRecorder implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.setExecutor(Executors.newFixedThreadPool(16));
     server.createContext("/", this::handle);
     server.start();
   }
@@ -55,6 +56,13 @@ public final class ProviderRecorder implements AutoCloseable {
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
         Map.copyOf(exchange.getRequestHeaders()), body));
+    if (latencyMs > 0) {
+      try {
+        Thread.sleep(latencyMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     Answer answer = script.poll();
     if (answer == null) {
       answer = fallback;
@@ -75,6 +83,11 @@ public final class ProviderRecorder implements AutoCloseable {
   /** The next answers, in order; after them the fallback. */
   public void script(Answer... answers) {
     script.addAll(List.of(answers));
+  }
+
+  /** Every answer from now on takes this long (a slow provider keeps deliveries in flight). */
+  public void latency(long ms) {
+    latencyMs = ms;
   }
 
   public void answerAlways(Answer answer) {
