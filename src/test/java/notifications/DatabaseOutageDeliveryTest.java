@@ -9,8 +9,6 @@ import support.PrivatePostgres;
 import support.ProviderRecorder;
 import support.TestDatabase;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,7 +87,7 @@ class DatabaseOutageDeliveryTest extends NotificationTestBase {
       Thread.sleep(OUTAGE.toMillis() - 5000);
       assertThat(sms.requests()).as("provider requests while the database is down, after the sends in flight")
           .hasSize((int) requestsEarlyInOutage);
-      assertThat(depth(deadLetterQueue("sms")) + depth(parkedQueue("sms"))).as("dead-lettered or parked").isZero();
+      assertThat(messageCount(deadLetterQueue("sms")) + messageCount(parkedQueue("sms"))).as("dead-lettered or parked").isZero();
       System.out.println("DatabaseOutageDeliveryTest: database stopped with " + sentAtStop + " sent, "
           + requestsAtStop + " provider requests; " + (requestsEarlyInOutage - requestsAtStop)
           + " sends in flight were answered during the outage");
@@ -101,12 +99,12 @@ class DatabaseOutageDeliveryTest extends NotificationTestBase {
     eventually(Duration.ofSeconds(120), "every delivery sent", () -> sent(members) == NOTIFICATIONS);
     long drainMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted);
     eventually(Duration.ofSeconds(20), "the outbox and the SMS queue empty",
-        () -> db.count("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0 && depth(queue("sms")) == 0);
+        () -> db.count("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0 && messageCount(queue("sms")) == 0);
     Thread.sleep(2000); // a second send of anything would reach the provider by now
 
     Map<String, Integer> perPhone = new HashMap<>();
     for (ProviderRecorder.Request r : sms.requests()) {
-      perPhone.merge(formField(r.body(), "To"), 1, Integer::sum);
+      perPhone.merge(r.form("To"), 1, Integer::sum);
     }
     long delivered = phones.stream().filter(perPhone::containsKey).count();
     long duplicates = perPhone.values().stream().mapToInt(n -> n - 1).sum();
@@ -122,25 +120,11 @@ class DatabaseOutageDeliveryTest extends NotificationTestBase {
         .as("deliveries not sent").isZero();
     assertThat(db.count("SELECT count(*) FROM notification_deliveries WHERE attempts <> 1")).as("sent more than once")
         .isZero();
-    assertThat(depth(deadLetterQueue("sms")) + depth(parkedQueue("sms"))).as("dead-lettered or parked").isZero();
+    assertThat(messageCount(deadLetterQueue("sms")) + messageCount(parkedQueue("sms"))).as("dead-lettered or parked").isZero();
   }
 
   private long sent(String members) {
     return db.count("SELECT count(*) FROM notification_deliveries WHERE status = 'sent' "
         + "AND member_id::text = ANY(string_to_array(?, ','))", members);
-  }
-
-  private long depth(String queue) {
-    return withBroker(ch -> ch.messageCount(queue));
-  }
-
-  private static String formField(String body, String name) {
-    for (String pair : body.split("&")) {
-      String[] kv = pair.split("=", 2);
-      if (kv.length == 2 && kv[0].equals(name)) {
-        return URLDecoder.decode(kv[1], StandardCharsets.UTF_8);
-      }
-    }
-    return null;
   }
 }

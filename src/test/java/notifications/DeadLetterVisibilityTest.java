@@ -9,7 +9,6 @@ import support.Api;
 import support.NotificationTestBase;
 import support.ProviderRecorder;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,14 +48,14 @@ class DeadLetterVisibilityTest extends NotificationTestBase {
     assertThat(failed.getString("memberId")).isEqualTo(who.id());
     assertThat(failed.getString("lastError")).contains("dead-lettered by the broker").contains("rejected")
         .contains("roster-test-reject");
-    eventually(WAIT, "the dead-letter queue emptied", () -> depth(deadLetterQueue("sms")) == 0);
+    eventually(WAIT, "the dead-letter queue emptied", () -> messageCount(deadLetterQueue("sms")) == 0);
     assertThat(smsTo(who.phone())).as("nothing sent before the retry").isEmpty();
 
     Api.Res retried = api.post("/v1/notifications/" + failed.getString("id") + "/retry", admin.token(), null);
     assertThat(retried.status()).as(retried.toString()).isEqualTo(202);
     eventually(WAIT, "the retried delivery sent", () -> "sent".equals(status(notificationId)));
     assertThat(smsTo(who.phone())).as("requests the provider got for the member").hasSize(1);
-    assertThat(formField(smsTo(who.phone()).get(0).body(), "Body")).contains("Spin class");
+    assertThat(smsTo(who.phone()).get(0).form("Body")).contains("Spin class");
     assertThat(failedDelivery(notificationId)).isNull();
   }
 
@@ -70,7 +69,7 @@ class DeadLetterVisibilityTest extends NotificationTestBase {
         + "notification_deliveries WHERE member_id = ?::uuid", who.id()).get(0);
     String[] parts = row.split("\\|", 3);
     UUID notificationId = UUID.fromString(parts[0]);
-    long parkedBefore = depth(parkedQueue("sms"));
+    long parkedBefore = messageCount(parkedQueue("sms"));
 
     // a stray copy of the sent message, dead-lettered, and something unreadable
     rejectIntoDeadLetters(new NotificationMessage(notificationId, parts[1], "sms", UUID.fromString(who.id()),
@@ -83,8 +82,8 @@ class DeadLetterVisibilityTest extends NotificationTestBase {
       return null;
     });
 
-    eventually(WAIT, "the dead-letter queue emptied", () -> depth(deadLetterQueue("sms")) == 0);
-    eventually(WAIT, "the unreadable message parked", () -> depth(parkedQueue("sms")) == parkedBefore + 1);
+    eventually(WAIT, "the dead-letter queue emptied", () -> messageCount(deadLetterQueue("sms")) == 0);
+    eventually(WAIT, "the unreadable message parked", () -> messageCount(parkedQueue("sms")) == parkedBefore + 1);
     assertThat(status(notificationId)).as("a sent delivery stays sent").isEqualTo("sent");
     assertThat(failedDelivery(notificationId)).isNull();
     assertThat(smsTo(who.phone())).as("requests the provider got for the member").hasSize(1);
@@ -149,21 +148,7 @@ class DeadLetterVisibilityTest extends NotificationTestBase {
     return statuses.isEmpty() ? null : statuses.get(0);
   }
 
-  private long depth(String queue) {
-    return withBroker(ch -> ch.messageCount(queue));
-  }
-
   private List<ProviderRecorder.Request> smsTo(String phone) {
-    return sms.requests().stream().filter(r -> phone.equals(formField(r.body(), "To"))).toList();
-  }
-
-  private static String formField(String body, String name) {
-    for (String pair : body.split("&")) {
-      String[] kv = pair.split("=", 2);
-      if (kv.length == 2 && kv[0].equals(name)) {
-        return URLDecoder.decode(kv[1], StandardCharsets.UTF_8);
-      }
-    }
-    return null;
+    return sms.requests().stream().filter(r -> phone.equals(r.form("To"))).toList();
   }
 }

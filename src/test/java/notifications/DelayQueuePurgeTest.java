@@ -7,8 +7,6 @@ import support.NotificationTestBase;
 import support.ProviderRecorder;
 import support.ProviderRecorder.Answer;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -61,7 +59,7 @@ class DelayQueuePurgeTest extends NotificationTestBase {
     eventually(Duration.ofSeconds(20), "every delivery failed once and waits in the delay queue",
         () -> db.count("SELECT count(*) FROM notification_deliveries WHERE status = 'pending' AND attempts = 1 "
             + "AND member_id::text = ANY(string_to_array(?, ','))", members) == DELIVERIES
-            && depth(retryQueue) == DELIVERIES);
+            && messageCount(retryQueue) == DELIVERIES);
     assertThat(sms.requests()).as("first tries, all answered 503").hasSize(DELIVERIES);
 
     int purged = withBroker(ch -> ch.queuePurge(retryQueue).getMessageCount());
@@ -77,7 +75,7 @@ class DelayQueuePurgeTest extends NotificationTestBase {
 
     Map<String, Integer> perPhone = new HashMap<>();
     for (ProviderRecorder.Request r : sms.requests()) {
-      perPhone.merge(formField(r.body(), "To"), 1, Integer::sum);
+      perPhone.merge(r.form("To"), 1, Integer::sum);
     }
     Thread.sleep(2000); // a second copy, were one sent, would reach the provider by now
     assertThat(sms.requests()).as("requests: one 503 and one 200 per member").hasSize(2 * DELIVERIES);
@@ -85,7 +83,7 @@ class DelayQueuePurgeTest extends NotificationTestBase {
     assertThat(db.count("SELECT count(*) FROM notification_deliveries WHERE attempts <> 2 "
         + "AND member_id::text = ANY(string_to_array(?, ','))", members)).as("deliveries not tried exactly twice")
         .isZero();
-    assertThat(depth(deadLetterQueue("sms")) + depth(parkedQueue("sms")) + depth(queue("sms")) + depth(retryQueue))
+    assertThat(messageCount(deadLetterQueue("sms")) + messageCount(parkedQueue("sms")) + messageCount(queue("sms")) + messageCount(retryQueue))
         .as("messages left in the SMS queues").isZero();
     assertThat(sweptBySms()).as("roster_notification_sweeper_republished_total{channel=sms}")
         .isGreaterThanOrEqualTo(DELIVERIES);
@@ -97,19 +95,5 @@ class DelayQueuePurgeTest extends NotificationTestBase {
     Matcher m = Pattern.compile("(?m)^roster_notification_sweeper_republished_total\\{[^}]*channel=\"sms\"[^}]*\\} (\\S+)$")
         .matcher(metrics.raw().body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
-  }
-
-  private long depth(String queue) {
-    return withBroker(ch -> ch.messageCount(queue));
-  }
-
-  private static String formField(String body, String name) {
-    for (String pair : body.split("&")) {
-      String[] kv = pair.split("=", 2);
-      if (kv.length == 2 && kv[0].equals(name)) {
-        return URLDecoder.decode(kv[1], StandardCharsets.UTF_8);
-      }
-    }
-    return null;
   }
 }

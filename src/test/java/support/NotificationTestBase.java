@@ -161,6 +161,11 @@ public abstract class NotificationTestBase extends ApiTestBase {
     }
   }
 
+  /** Messages ready in a queue, straight from the broker. */
+  public static long messageCount(String queue) {
+    return withBroker(ch -> ch.messageCount(queue));
+  }
+
   public interface BrokerCall<T> {
     T call(Channel channel) throws Exception;
   }

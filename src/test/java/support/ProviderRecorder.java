@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,17 @@ public final class ProviderRecorder implements AutoCloseable {
     public String header(String name) {
       return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
           .findFirst().map(e -> e.getValue().get(0)).orElse(null);
+    }
+
+    /** A field of a form-encoded body (an SMS provider's To, Body, ...), decoded; null when absent. */
+    public String form(String name) {
+      for (String pair : body.split("&")) {
+        String[] kv = pair.split("=", 2);
+        if (kv.length == 2 && URLDecoder.decode(kv[0], StandardCharsets.UTF_8).equals(name)) {
+          return URLDecoder.decode(kv[1], StandardCharsets.UTF_8);
+        }
+      }
+      return null;
     }
   }
 
