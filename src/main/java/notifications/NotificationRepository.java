@@ -185,8 +185,8 @@ public final class NotificationRepository {
    * attempt is overdue by more than {@code graceMs} (a pending one whose message never came back, a sending one
    * whose worker's lease ran out) are queued again through the outbox, for their channel only, and made due
    * {@code graceMs} later, so the next sweeps leave them alone while the re-published message travels. Rows
-   * another sweeper holds are skipped. A delivery that was in fact sent meanwhile is not sent again: the
-   * worker's claim finds it sent.
+   * another sweeper holds are skipped. A delivery recorded sent meanwhile is not sent again: the worker's
+   * claim finds it sent.
    * @return the channel of each delivery queued again
    */
   public Future<List<String>> republishOverdue(SqlClient tx, long graceMs, int batch) {

@@ -253,7 +253,8 @@ public final class NotificationWorker {
     return switch (claim) {
       case SENT, FAILED -> broker.ack(ch, tag);
       // another copy is being sent right now: look again after a delay (its holder may have died)
-      case BUSY -> publishDelayed(ch, message, attempt, Math.max(attempt - 1, 1), 0).compose(delay -> broker.ack(ch, tag));
+      case BUSY -> publishDelayed(ch, message, attempt, Math.max(attempt - 1, 1), 0)
+          .compose(delay -> broker.ack(ch, tag));
       case CLAIMED -> send(ch, tag, message, attempt);
     };
   }
@@ -369,9 +370,10 @@ public final class NotificationWorker {
     if (cap == null || message.memberId() == null) {
       return Future.succeededFuture();
     }
-    return repository.sentInLastHour(pool, message).recover(NotificationWorker::databaseDown).compose(sent -> sent < cap ? Future.succeededFuture()
-        : Future.failedFuture(DeliveryException.permanent("rate limited: the member already had " + sent + " "
-            + message.channel() + " deliveries in the last hour (the cap is " + cap + " per hour)")));
+    return repository.sentInLastHour(pool, message).recover(NotificationWorker::databaseDown)
+        .compose(sent -> sent < cap ? Future.succeededFuture()
+            : Future.failedFuture(DeliveryException.permanent("rate limited: the member already had " + sent + " "
+                + message.channel() + " deliveries in the last hour (the cap is " + cap + " per hour)")));
   }
 
   private Future<Void> failed(Channel ch, long tag, NotificationMessage message, int attempt, Throwable error) {
