@@ -39,6 +39,10 @@ public final class NotificationRepository {
     }
   }
 
+  /** An ON CONFLICT condition: the existing delivery is one nobody works on (pending, or sending past its lease). */
+  private static final String UNHELD = "notification_deliveries.status = 'pending' OR "
+      + "(notification_deliveries.status = 'sending' AND notification_deliveries.lease_until < now())";
+
   /**
    * A CTE that queues the deliveries of CTE {@code d} again through the outbox, one channel each, under their own
    * notification id (the relay publishes them as it does every outbox row).
@@ -125,8 +129,7 @@ public final class NotificationRepository {
             + "now() + make_interval(secs => $6), now() + make_interval(secs => $6)) "
             + "ON CONFLICT ON CONSTRAINT notification_deliveries_once DO UPDATE SET status = 'sending', "
             + "lease_until = EXCLUDED.lease_until, next_attempt_at = EXCLUDED.next_attempt_at, updated_at = now() "
-            + "WHERE notification_deliveries.status = 'pending' OR (notification_deliveries.status = 'sending' "
-            + "AND notification_deliveries.lease_until < now()) RETURNING 1")
+            + "WHERE " + UNHELD + " RETURNING 1")
         .execute(Tuple.of(m.notificationId(), m.channel(), m.kind(), m.memberId(), m.payload(), leaseMs / 1000.0))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(Claim.CLAIMED)
             : db.preparedQuery("SELECT status FROM notification_deliveries WHERE notification_id = $1 AND channel = $2")
@@ -174,8 +177,7 @@ public final class NotificationRepository {
             + "status, last_error) VALUES ($1, $2, $3, $4, $5, 'failed', $6) "
             + "ON CONFLICT ON CONSTRAINT notification_deliveries_once DO UPDATE SET status = 'failed', "
             + "last_error = EXCLUDED.last_error, lease_until = NULL, next_attempt_at = NULL, updated_at = now() "
-            + "WHERE notification_deliveries.status = 'pending' OR (notification_deliveries.status = 'sending' "
-            + "AND notification_deliveries.lease_until < now())")
+            + "WHERE " + UNHELD)
         .execute(Tuple.of(m.notificationId(), m.channel(), m.kind(), m.memberId(), m.payload(), error))
         .map(rows -> rows.rowCount() == 1);
   }

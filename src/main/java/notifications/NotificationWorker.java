@@ -225,11 +225,8 @@ public final class NotificationWorker {
 
   private void handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
     long tag = envelope.getDeliveryTag();
-    NotificationMessage message;
-    try {
-      message = NotificationMessage.parse(body);
-    } catch (IllegalArgumentException e) {
-      park(ch, queueChannel, tag, props, body, e.getMessage());
+    NotificationMessage message = readOrPark(ch, queueChannel, tag, props, body);
+    if (message == null) {
       return;
     }
     int attempt = attemptOf(props);
@@ -298,11 +295,8 @@ public final class NotificationWorker {
   private void handleDeadLetter(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props,
                                 byte[] body) {
     long tag = envelope.getDeliveryTag();
-    NotificationMessage message;
-    try {
-      message = NotificationMessage.parse(body);
-    } catch (IllegalArgumentException e) {
-      park(ch, queueChannel, tag, props, body, e.getMessage());
+    NotificationMessage message = readOrPark(ch, queueChannel, tag, props, body);
+    if (message == null) {
       return;
     }
     String why = DeadLetterReason.of(props);
@@ -325,6 +319,17 @@ public final class NotificationWorker {
                 done.cause().getMessage());
           }
         });
+  }
+
+  /** The message, or null when it is unreadable: then it is parked. */
+  private NotificationMessage readOrPark(Channel ch, String queueChannel, long tag, AMQP.BasicProperties props,
+                                         byte[] body) {
+    try {
+      return NotificationMessage.parse(body);
+    } catch (IllegalArgumentException e) {
+      park(ch, queueChannel, tag, props, body, e.getMessage());
+      return null;
+    }
   }
 
   /** An unreadable message goes to the parked queue for ops (confirmed), then is acked; nothing else reads it. */
