@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Messages lost by the broker are delivered anyway: 50 SMS deliveries fail once (the provider answers 503) and wait
  * in a delay queue; ops purge that queue by hand, so their messages are gone; the provider then answers 200. The
  * database knew when each delivery was due again, so the scheduler leader's sweeper (grace and interval short here)
- * queues each again through the outbox, and every member gets exactly one SMS that went through.
+ * queues each again through the outbox, and every member gets exactly one SMS that went through. On the way, the
+ * retries' delays are jittered: each between 80 and 100 % of the tier's.
  */
 class DelayQueuePurgeTest extends NotificationTestBase {
 
@@ -61,6 +62,14 @@ class DelayQueuePurgeTest extends NotificationTestBase {
             + "AND member_id::text = ANY(string_to_array(?, ','))", members) == DELIVERIES
             && messageCount(retryQueue) == DELIVERIES);
     assertThat(sms.requests()).as("first tries, all answered 503").hasSize(DELIVERIES);
+    // each retry copy expires a random 0-20 % before the tier's TTL; the row records the delay its copy was given
+    String delays = "SELECT %s(extract(epoch FROM next_attempt_at - updated_at) * 1000)::bigint "
+        + "FROM notification_deliveries WHERE member_id::text = ANY(string_to_array(?, ','))";
+    long shortest = db.count(delays.formatted("min"), members);
+    long longest = db.count(delays.formatted("max"), members);
+    assertThat(shortest).as("shortest retry delay").isGreaterThanOrEqualTo(DELAY_MS * 8 / 10);
+    assertThat(longest).as("longest retry delay").isLessThanOrEqualTo(DELAY_MS);
+    assertThat(longest - shortest).as("spread of the retry delays (jitter)").isGreaterThan(DELAY_MS / 20);
 
     int purged = withBroker(ch -> ch.queuePurge(retryQueue).getMessageCount());
     assertThat(purged).as("retries purged from the delay queue").isEqualTo(DELIVERIES);
