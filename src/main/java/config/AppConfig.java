@@ -119,6 +119,11 @@ public final class AppConfig {
   /** "log" routes every notification to the log channel (start-dev); empty for the real channels. */
   public String notifyChannelOverride() { return string("notifications", "channel", ""); }
 
+  /** How overdue a delivery's attempt must be before the leader's sweeper queues it again. */
+  public int sweeperGraceMs() { return integer("sweeper", "graceMs", 60000); }
+  /** How often the scheduler leader sweeps for overdue deliveries. */
+  public int sweeperIntervalMs() { return integer("sweeper", "intervalMs", 15000); }
+
   /** Delays before retry 1, 2, ...; the last one repeats. */
   public java.util.List<Long> retryDelaysMs() {
     return delays("notifications", "retryDelaysMs", "2000,10000,60000,300000", "ROSTER_NOTIFY_RETRY_DELAYS_MS");

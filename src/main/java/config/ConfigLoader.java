@@ -60,6 +60,8 @@ public final class ConfigLoader {
       Map.entry("ROSTER_NOTIFY_SEND_TIMEOUT_MS", "notifications.sendTimeoutMs"),
       Map.entry("ROSTER_NOTIFY_TIMEZONE", "notifications.timezone"),
       Map.entry("ROSTER_NOTIFY_CHANNEL", "notifications.channel"),
+      Map.entry("ROSTER_SWEEPER_GRACE_MS", "sweeper.graceMs"),
+      Map.entry("ROSTER_SWEEPER_INTERVAL_MS", "sweeper.intervalMs"),
       Map.entry("ROSTER_RELAY_INSTANCES", "verticles.relay.instances"),
       Map.entry("ROSTER_OIDC_ISSUER", "oidc.issuer"),
       Map.entry("ROSTER_OIDC_JWKS_URL", "oidc.jwksUrl"),

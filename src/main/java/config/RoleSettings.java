@@ -98,6 +98,10 @@ final class RoleSettings {
     require(config.leaseSeconds() * 1000L >= 2 * renewMs, variable("scheduler.leaseSeconds") + " ("
         + config.leaseSeconds() + ") is too short: the leader renews its lease every " + renewMs + " ms and the lease "
         + "must outlast two renewals (at least " + (2 * renewMs + 999) / 1000 + ")");
+    require(config.sweeperIntervalMs() > 0, variable("sweeper.intervalMs") + " must be a positive number of "
+        + "milliseconds, got " + config.sweeperIntervalMs());
+    require(config.sweeperGraceMs() > 0, variable("sweeper.graceMs") + " must be a positive number of "
+        + "milliseconds, got " + config.sweeperGraceMs());
   }
 
   /** A role that needs several settings: all of them, or none (the role is off). */

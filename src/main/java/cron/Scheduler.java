@@ -24,7 +24,8 @@ import java.time.Instant;
  * Each claim is one transaction that holds the lease row under this node's epoch, moves the job's next_run from
  * this instant to the following one (a conditional update) and inserts the run (unique per job and instant) and
  * its task message. A node whose epoch was superseded cannot claim. Missed instants (downtime) fire once, late,
- * and the run records how late.
+ * and the run records how late. Besides claims, the leader runs the {@linkplain #duty duties} registered with it
+ * (e.g. sweepers), each fenced the same way.
  */
 public final class Scheduler {
 
@@ -58,6 +59,7 @@ public final class Scheduler {
   private long leaseEndsAt = Long.MIN_VALUE / 2;
   private boolean busy;
   private int failures;
+  private final LeaderDuties duties = new LeaderDuties();
 
   public Scheduler(Pool pool, CronRepository repository, LeaderElection election, CronMetrics metrics, String node,
                    int leaseSeconds) {
@@ -67,6 +69,17 @@ public final class Scheduler {
     this.metrics = metrics;
     this.node = node;
     this.leaseSeconds = leaseSeconds;
+  }
+
+  /**
+   * Registers work the leader does every {@code everyMs} while it holds the lease, in a transaction that holds the
+   * lease row under its epoch first (the work's statements run on that transaction's connection). Register before
+   * the loop ticks.
+   */
+  public Scheduler duty(String name, long everyMs, java.util.function.Function<io.vertx.sqlclient.SqlConnection,
+      Future<Integer>> work) {
+    duties.add(name, everyMs, work);
+    return this;
   }
 
   /** One step of the loop; ticks while a step runs are dropped. */
@@ -93,7 +106,7 @@ public final class Scheduler {
 
   private Future<Void> step() {
     if (epoch != null) {
-      return holdLease().compose(leading -> leading ? claimDue() : Future.succeededFuture());
+      return holdLease().compose(leading -> leading ? claimDue().compose(v -> runDuties()) : Future.succeededFuture());
     }
     return follow();
   }
@@ -195,6 +208,21 @@ public final class Scheduler {
           }
           return Future.failedFuture(error);
         });
+  }
+
+  private Future<Void> runDuties() {
+    Long held = epoch;
+    if (held == null) {
+      return Future.succeededFuture();
+    }
+    return duties.runDue(pool, repository, node, held, clock()).recover(error -> {
+      if (error instanceof FencedOut) {
+        metrics.fenced();
+        lost("fenced out");
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(error);
+    });
   }
 
   private void lost(String why) {

@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Notification pipeline metrics: published, delivered, failed and retried by channel, poison messages,
- * the outbox backlog and the age of its oldest row, and dead-letter queue depth by channel.
+ * Notification pipeline metrics: published, delivered, failed and retried by channel, poison messages, broker
+ * dead letters recorded, sweeper re-publishes, the outbox backlog and the age of its oldest row, and the depth of
+ * the dead-letter and parked queues by channel.
  */
 public final class NotificationMetrics {
 
@@ -20,8 +21,13 @@ public final class NotificationMetrics {
       {"roster.notifications.failed", "Deliveries given up (permanent error or attempts exhausted)"};
   private static final String[] RETRIES = {"roster.notifications.retries", "Deliveries scheduled for another try"};
   private static final String[] POISON =
-      {"roster.notifications.poison", "Unreadable messages sent to the dead-letter queue"};
-  private static final String[][] COUNTERS = {PUBLISHED, DELIVERED, FAILED, RETRIES, POISON};
+      {"roster.notifications.poison", "Unreadable messages moved to the parked queue"};
+  private static final String[] DEAD_LETTERED =
+      {"roster.notifications.dead.lettered", "Messages the broker dead-lettered, recorded as failed deliveries"};
+  private static final String[] SWEEPER_REPUBLISHED = {"roster.notification.sweeper.republished",
+      "Deliveries whose attempt was overdue, queued again by the delivery sweeper"};
+  private static final String[][] COUNTERS =
+      {PUBLISHED, DELIVERED, FAILED, RETRIES, POISON, DEAD_LETTERED, SWEEPER_REPUBLISHED};
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -57,6 +63,18 @@ public final class NotificationMetrics {
 
   public void poison(String channel) {
     count(POISON, channel);
+  }
+
+  public void deadLettered(String channel) {
+    count(DEAD_LETTERED, channel);
+  }
+
+  public void sweeperRepublished(String channel) {
+    count(SWEEPER_REPUBLISHED, channel);
+  }
+
+  public void parked(String channel, long depth) {
+    gauge("roster.notifications.parked.depth", channel, "Unreadable messages kept in the parked queue").set(depth);
   }
 
   public void backlog(long rows, long oldestAgeSeconds) {

@@ -10,7 +10,9 @@ import web.Cursor;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** SQL of the notification pipeline: claiming outbox rows, delivery records, and what a message needs. */
@@ -37,6 +39,18 @@ public final class NotificationRepository {
     }
   }
 
+  /** An ON CONFLICT condition: the existing delivery is one nobody works on (pending, or sending past its lease). */
+  private static final String UNHELD = "notification_deliveries.status = 'pending' OR "
+      + "(notification_deliveries.status = 'sending' AND notification_deliveries.lease_until < now())";
+
+  /**
+   * A CTE that queues the deliveries of CTE {@code d} again through the outbox, one channel each, under their own
+   * notification id (the relay publishes them as it does every outbox row).
+   */
+  private static final String REPUBLISH_D = "o AS (INSERT INTO outbox (id, kind, payload) SELECT gen_random_uuid(), "
+      + "d.kind, d.payload || jsonb_build_object('memberId', d.member_id, 'onlyChannel', d.channel, "
+      + "'notificationId', d.notification_id) FROM d)";
+
   private static final String DELIVERY_COLUMNS = "id, notification_id, channel, kind, member_id, payload, status, "
       + "attempts, last_error, created_at, updated_at, sent_at";
 
@@ -62,9 +76,30 @@ public final class NotificationRepository {
         });
   }
 
-  public Future<Void> markPublished(SqlClient tx, List<UUID> ids) {
-    return tx.preparedQuery("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
-        .execute(Tuple.of(ids.toArray(new UUID[0])))
+  /**
+   * Marks outbox rows published and, in the same statement, records a {@code pending} delivery due now for each
+   * notification message that went out, so the database knows an attempt is under way even if the broker loses
+   * the message (see {@link #republishOverdue}). An existing delivery is left as it is, except that a pending one
+   * (a manual or sweeper re-publish) is due again from now.
+   */
+  public Future<Void> markPublished(SqlClient tx, List<OutboxRow> rows, List<NotificationMessage> messages) {
+    Map<String, NotificationMessage> once = new LinkedHashMap<>();
+    // two re-publishes of one delivery may share a batch; ON CONFLICT may touch a row only once per statement
+    messages.forEach(m -> once.putIfAbsent(m.notificationId() + "/" + m.channel(), m));
+    List<NotificationMessage> deliveries = List.copyOf(once.values());
+    return tx.preparedQuery("WITH published AS (UPDATE outbox SET published_at = now() WHERE id = ANY($1)) "
+            + "INSERT INTO notification_deliveries (notification_id, channel, kind, member_id, payload, status, "
+            + "next_attempt_at) SELECT d.notification_id, d.channel, d.kind, d.member_id, d.payload::jsonb, 'pending', "
+            + "now() FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[]) "
+            + "AS d(notification_id, channel, kind, member_id, payload) "
+            + "ON CONFLICT ON CONSTRAINT notification_deliveries_once DO UPDATE SET next_attempt_at = now() "
+            + "WHERE notification_deliveries.status = 'pending'")
+        .execute(Tuple.of(rows.stream().map(OutboxRow::id).toArray(UUID[]::new),
+            deliveries.stream().map(NotificationMessage::notificationId).toArray(UUID[]::new),
+            deliveries.stream().map(NotificationMessage::channel).toArray(String[]::new),
+            deliveries.stream().map(NotificationMessage::kind).toArray(String[]::new),
+            deliveries.stream().map(NotificationMessage::memberId).toArray(UUID[]::new),
+            deliveries.stream().map(m -> m.payload().encode()).toArray(String[]::new)))
         .mapEmpty();
   }
 
@@ -88,12 +123,13 @@ public final class NotificationRepository {
    * live lease is BUSY: another copy of the message is being sent right now.
    */
   public Future<Claim> claim(SqlClient db, NotificationMessage m, long leaseMs) {
+    // a sending delivery is due again when its lease ends: the sweeper finds one whose worker died
     return db.preparedQuery("INSERT INTO notification_deliveries (notification_id, channel, kind, member_id, payload, "
-            + "status, lease_until) VALUES ($1, $2, $3, $4, $5, 'sending', now() + make_interval(secs => $6)) "
+            + "status, lease_until, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 'sending', "
+            + "now() + make_interval(secs => $6), now() + make_interval(secs => $6)) "
             + "ON CONFLICT ON CONSTRAINT notification_deliveries_once DO UPDATE SET status = 'sending', "
-            + "lease_until = EXCLUDED.lease_until, updated_at = now() "
-            + "WHERE notification_deliveries.status = 'pending' OR (notification_deliveries.status = 'sending' "
-            + "AND notification_deliveries.lease_until < now()) RETURNING 1")
+            + "lease_until = EXCLUDED.lease_until, next_attempt_at = EXCLUDED.next_attempt_at, updated_at = now() "
+            + "WHERE " + UNHELD + " RETURNING 1")
         .execute(Tuple.of(m.notificationId(), m.channel(), m.kind(), m.memberId(), m.payload(), leaseMs / 1000.0))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(Claim.CLAIMED)
             : db.preparedQuery("SELECT status FROM notification_deliveries WHERE notification_id = $1 AND channel = $2")
@@ -107,25 +143,67 @@ public final class NotificationRepository {
 
   public Future<Void> markSent(SqlClient db, NotificationMessage m) {
     return db.preparedQuery("UPDATE notification_deliveries SET status = 'sent', attempts = attempts + 1, "
-            + "last_error = NULL, lease_until = NULL, sent_at = now(), updated_at = now() "
+            + "last_error = NULL, lease_until = NULL, next_attempt_at = NULL, sent_at = now(), updated_at = now() "
             + "WHERE notification_id = $1 AND channel = $2")
         .execute(Tuple.of(m.notificationId(), m.channel()))
         .mapEmpty();
   }
 
-  /** A failed try that will be retried. */
-  public Future<Void> markRetrying(SqlClient db, NotificationMessage m, String error) {
+  /** A failed try that will be retried after {@code delayMs} (when its message comes back from a delay queue). */
+  public Future<Void> markRetrying(SqlClient db, NotificationMessage m, String error, long delayMs) {
     return db.preparedQuery("UPDATE notification_deliveries SET status = 'pending', attempts = attempts + 1, "
-            + "last_error = $3, lease_until = NULL, updated_at = now() WHERE notification_id = $1 AND channel = $2")
-        .execute(Tuple.of(m.notificationId(), m.channel(), error))
+            + "last_error = $3, lease_until = NULL, next_attempt_at = now() + make_interval(secs => $4), "
+            + "updated_at = now() WHERE notification_id = $1 AND channel = $2")
+        .execute(Tuple.of(m.notificationId(), m.channel(), error, delayMs / 1000.0))
         .mapEmpty();
   }
 
   public Future<Void> markFailed(SqlClient db, NotificationMessage m, String error) {
     return db.preparedQuery("UPDATE notification_deliveries SET status = 'failed', attempts = attempts + 1, "
-            + "last_error = $3, lease_until = NULL, updated_at = now() WHERE notification_id = $1 AND channel = $2")
+            + "last_error = $3, lease_until = NULL, next_attempt_at = NULL, updated_at = now() "
+            + "WHERE notification_id = $1 AND channel = $2")
         .execute(Tuple.of(m.notificationId(), m.channel(), error))
         .mapEmpty();
+  }
+
+  /**
+   * A message the broker dead-lettered becomes a failed delivery, so ops see it and can retry it: a new row, or
+   * one nobody is working on (pending, or sending past its lease). A sent or failed delivery is left alone, and so
+   * is one a worker holds right now (its outcome will be recorded).
+   * @return whether the delivery is now failed because of this dead letter
+   */
+  public Future<Boolean> markDeadLettered(SqlClient db, NotificationMessage m, String error) {
+    return db.preparedQuery("INSERT INTO notification_deliveries (notification_id, channel, kind, member_id, payload, "
+            + "status, last_error) VALUES ($1, $2, $3, $4, $5, 'failed', $6) "
+            + "ON CONFLICT ON CONSTRAINT notification_deliveries_once DO UPDATE SET status = 'failed', "
+            + "last_error = EXCLUDED.last_error, lease_until = NULL, next_attempt_at = NULL, updated_at = now() "
+            + "WHERE " + UNHELD)
+        .execute(Tuple.of(m.notificationId(), m.channel(), m.kind(), m.memberId(), m.payload(), error))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * The delivery sweeper's step (on the scheduler leader, in its fenced transaction): deliveries whose next
+   * attempt is overdue by more than {@code graceMs} (a pending one whose message never came back, a sending one
+   * whose worker's lease ran out) are queued again through the outbox, for their channel only, and made due
+   * {@code graceMs} later, so the next sweeps leave them alone while the re-published message travels. Rows
+   * another sweeper holds are skipped. A delivery recorded sent meanwhile is not sent again: the worker's
+   * claim finds it sent.
+   * @return the channel of each delivery queued again
+   */
+  public Future<List<String>> republishOverdue(SqlClient tx, long graceMs, int batch) {
+    return tx.preparedQuery("WITH due AS (SELECT id FROM notification_deliveries WHERE status IN ('pending', 'sending') "
+            + "AND next_attempt_at < now() - make_interval(secs => $1) ORDER BY next_attempt_at LIMIT $2 "
+            + "FOR UPDATE SKIP LOCKED), "
+            + "d AS (UPDATE notification_deliveries n SET next_attempt_at = now() + make_interval(secs => $1) "
+            + "FROM due WHERE n.id = due.id RETURNING n.*), "
+            + REPUBLISH_D + " SELECT channel FROM d")
+        .execute(Tuple.of(graceMs / 1000.0, batch))
+        .map(rows -> {
+          List<String> channels = new ArrayList<>();
+          rows.forEach(r -> channels.add(r.getString("channel")));
+          return channels;
+        });
   }
 
   /**
@@ -172,11 +250,8 @@ public final class NotificationRepository {
    */
   public Future<Delivery> requeueFailed(SqlClient tx, UUID id) {
     return tx.preparedQuery("WITH d AS (UPDATE notification_deliveries SET status = 'pending', attempts = 0, "
-            + "last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING *), "
-            + "o AS (INSERT INTO outbox (id, kind, payload) SELECT gen_random_uuid(), d.kind, "
-            + "d.payload || jsonb_build_object('memberId', d.member_id, 'onlyChannel', d.channel, "
-            + "'notificationId', d.notification_id) FROM d) "
-            + "SELECT " + DELIVERY_COLUMNS + " FROM d")
+            + "last_error = NULL, next_attempt_at = now(), updated_at = now() WHERE id = $1 AND status = 'failed' "
+            + "RETURNING *), " + REPUBLISH_D + " SELECT " + DELIVERY_COLUMNS + " FROM d")
         .execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : Delivery.from(rows.iterator().next()));
   }

@@ -16,21 +16,65 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * Consumes the channel queues (manual acks, prefetch from config) and delivers each message once:
- * the delivery row is claimed before sending and marked sent before the ack, so a redelivered or
- * duplicated message is acknowledged without sending again. Failures retry through the delay queues
- * with growing delays; a permanent failure (a provider's 4xx) fails at once; exhausted attempts and
- * unreadable messages go to the dead-letter queue.
+ * Consumes the channel queues (manual acks, prefetch from config) and delivers each message once: the delivery
+ * row is claimed before sending and marked sent before the ack, so a redelivered or duplicated message is
+ * acknowledged without sending again. Failures retry through the delay queues with growing delays; a permanent
+ * failure (a provider's 4xx) and exhausted attempts mark the delivery failed (visible to ops, retryable) and ack.
+ *
+ * <p>The database down: the first failed call stops consumption (every consumer cancelled) and
+ * {@link DatabaseRecovery} probes the pool with jittered backoff until it answers, then consumption resumes.
+ * A message is never given back with nack-requeue (which spins on a classic queue and, on a RabbitMQ 4 quorum
+ * queue, spends its delivery limit until the broker dead-letters it). The messages held meanwhile:
+ * <ul>
+ *   <li>not yet claimed (or claimed, and the member's data could not be read): a copy goes to the shortest delay
+ *   queue with the same attempt number, and the original is acked once the broker confirms the copy; it waits
+ *   in the channel queue, unconsumed, until the database is back;</li>
+ *   <li>with an outcome to record (sent, failed, retrying): the message stays unacked in memory and the write is
+ *   tried again each time the database answers, so a sent message is never sent again for want of its record,
+ *   and nothing is acknowledged before its row says what happened.</li>
+ * </ul>
+ *
+ * <p>Dead letters: the workers also consume each channel's dead-letter queue, which only the broker fills now
+ * (a quorum queue's delivery limit, a rejection by another consumer): each message there becomes a failed
+ * delivery whose last error says the broker dead-lettered it, from which queue and why (its x-death headers),
+ * unless the delivery was sent or is being sent; then it is acked. So every dead letter can be listed and
+ * retried through the API. An unreadable (poison) message cannot become a row: it is moved to the channel's
+ * parked queue ({@code ...{channel}.parked}, consumed by nobody; confirmed publish, then ack), counted in
+ * {@code roster_notifications_poison_total}, its depth in {@code roster_notifications_parked_depth}; ops read or
+ * shovel it from there.
+ *
+ * <p>Jitter: each retry copy carries a per-message expiration a random 0-20 % below its delay queue's TTL, so
+ * retries that failed at different moments do not line up on the tiers' boundaries. RabbitMQ expires per-message
+ * TTLs only at the head of a queue, so a copy never leaves later than the queue's TTL after it was published (the
+ * copies ahead of it were published earlier with at most the same TTL), but within a tight burst a short
+ * expiration waits behind a longer one: the burst comes back spread over its own length, or somewhat earlier,
+ * not over the whole 20 %. That bound (never later, sometimes earlier) is acceptable for retries; spreading a
+ * single burst further would need more delay queues per tier.
  */
 public final class NotificationWorker {
 
   private static final Logger log = LoggerFactory.getLogger(NotificationWorker.class);
   static final String ATTEMPT_HEADER = "x-roster-attempt";
+
+  /** A message's body and properties as they arrived, handled on the worker's context. */
+  private interface Arrival {
+    void handle(Envelope envelope, AMQP.BasicProperties props, byte[] body);
+  }
+
+  /** A database call of a delivery step failed: the worker backs off instead of counting it as an attempt. */
+  private static final class DatabaseDown extends RuntimeException {
+    DatabaseDown(Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+    }
+  }
 
   private final Vertx vertx;
   private final Context context;
@@ -39,6 +83,7 @@ public final class NotificationWorker {
   private final Map<String, NotificationChannel> channels;
   private final Templates templates;
   private final NotificationMetrics metrics;
+  private final DatabaseRecovery database;
   private final int maxAttempts;
   private final int prefetch;
   private final long sendTimeoutMs;
@@ -48,6 +93,9 @@ public final class NotificationWorker {
   private int inFlight;
   private final java.util.List<String> consumerTags = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile Channel consuming;
+  /** While the database is down no consumer runs; set on the worker's context, read by the (re)connect too. */
+  private volatile boolean paused;
+  private volatile boolean stopping;
 
   public NotificationWorker(Vertx vertx, Pool pool, NotificationRepository repository,
                             Map<String, NotificationChannel> channels, Templates templates, NotificationMetrics metrics,
@@ -62,6 +110,7 @@ public final class NotificationWorker {
     this.maxAttempts = maxAttempts;
     this.prefetch = prefetch;
     this.sendTimeoutMs = sendTimeoutMs;
+    this.database = new DatabaseRecovery(vertx, pool, this::pause, this::resume);
   }
 
   /** Caps a member's deliveries over {@code channel} per hour; beyond it a delivery fails without being sent. */
@@ -84,15 +133,10 @@ public final class NotificationWorker {
    * sent again after its lease.
    */
   public Future<Void> drain(long timeoutMs) {
-    Channel ch = consuming;
-    Future<Void> cancelled = ch == null ? Future.succeededFuture() : broker.callOn(ch, c -> {
-      for (String tag : consumerTags) {
-        c.basicCancel(tag);
-      }
-      return null;
-    });
+    stopping = true;
+    database.close();
     long waitMs = Math.min(timeoutMs, sendTimeoutMs + 2000);
-    return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + waitMs));
+    return cancelConsumers().otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + waitMs));
   }
 
   private Future<Void> waitForIdle(long deadline) {
@@ -111,56 +155,193 @@ public final class NotificationWorker {
   public Void onConnected(Channel ch) throws IOException {
     ch.basicQos(prefetch);
     ch.confirmSelect();
-    consumerTags.clear();
-    consuming = ch;
-    for (String channel : Topology.CHANNELS) {
-      String consumerTag = "roster-worker-" + channel + "-" + UUID.randomUUID();
-      consumerTags.add(consumerTag);
-      ch.basicConsume(broker.topology().queue(channel), false, consumerTag,
-          new DefaultConsumer(ch) {
-            @Override
-            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-              context.runOnContext(v -> handle(ch, channel, envelope, props, body));
-            }
-          });
+    synchronized (this) {
+      consumerTags.clear();
+      consuming = ch;
+    }
+    if (!paused && !stopping) {
+      startConsumers(ch);
     }
     return null;
   }
 
+  /** Worker thread: consumes the channel queues and their dead-letter queues (once per channel object). */
+  private synchronized Void startConsumers(Channel ch) throws IOException {
+    if (ch != consuming || !consumerTags.isEmpty()) {
+      return null;
+    }
+    Topology topology = broker.topology();
+    for (String channel : Topology.CHANNELS) {
+      consume(ch, topology.queue(channel), (envelope, props, body) -> handle(ch, channel, envelope, props, body));
+      consume(ch, topology.deadLetterQueue(channel),
+          (envelope, props, body) -> handleDeadLetter(ch, channel, envelope, props, body));
+    }
+    return null;
+  }
+
+  private void consume(Channel ch, String queue, Arrival arrival) throws IOException {
+    String consumerTag = "roster-worker-" + queue + "-" + UUID.randomUUID();
+    consumerTags.add(consumerTag);
+    ch.basicConsume(queue, false, consumerTag, new DefaultConsumer(ch) {
+      @Override
+      public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        context.runOnContext(v -> arrival.handle(envelope, props, body));
+      }
+    });
+  }
+
+  /** Cancels every consumer; what they were sent but not yet handled still arrives and is handled. */
+  private Future<Void> cancelConsumers() {
+    Channel ch = consuming;
+    List<String> tags;
+    synchronized (this) {
+      tags = List.copyOf(consumerTags);
+      consumerTags.clear();
+    }
+    if (ch == null || tags.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return broker.callOn(ch, c -> {
+      for (String tag : tags) {
+        c.basicCancel(tag);
+      }
+      return null;
+    });
+  }
+
+  /** The database stopped answering: take no more messages until it does. */
+  private void pause() {
+    paused = true;
+    cancelConsumers().onFailure(e -> log.debug("cancelling consumers: {}", e.getMessage()));
+  }
+
+  private void resume() {
+    paused = false;
+    if (!stopping && broker != null && broker.isConnected()) {
+      broker.call(this::startConsumers).onFailure(e -> log.warn("cannot consume again yet ({}); the next "
+          + "broker connection will", e.getMessage()));
+    }
+  }
+
   private void handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
     long tag = envelope.getDeliveryTag();
-    NotificationMessage message;
-    try {
-      message = NotificationMessage.parse(body);
-    } catch (IllegalArgumentException e) {
-      log.warn("dead-lettering an unreadable message from the {} queue: {}", queueChannel, e.getMessage());
-      metrics.poison(queueChannel);
-      broker.deadLetter(ch, tag);
+    NotificationMessage message = readOrPark(ch, queueChannel, tag, props, body);
+    if (message == null) {
       return;
     }
     int attempt = attemptOf(props);
     inFlight++;
-    repository.claim(pool, message, sendTimeoutMs + 10_000)
-        .compose(claim -> switch (claim) {
-          case SENT, FAILED -> broker.ack(ch, tag);
-          // another copy is being sent right now: look again after a delay (its holder may have died)
-          case BUSY -> requeueLater(ch, message, attempt, 0).compose(v -> broker.ack(ch, tag));
-          case CLAIMED -> deliver(message).compose(
-              sent -> {
-                metrics.delivered(message.channel());
-                return broker.ack(ch, tag);
-              },
-              error -> failed(ch, tag, message, attempt, error));
+    // while the database is down, a message still arriving (sent before the consumers were cancelled) waits
+    Future<Void> handled = database.isDown() ? holdBack(ch, tag, message, attempt)
+        : repository.claim(pool, message, sendTimeoutMs + 10_000).transform(claim -> claim.failed()
+            ? backOff(claim.cause()).compose(v -> holdBack(ch, tag, message, attempt))
+            : settleClaim(ch, tag, message, attempt, claim.result()));
+    handled.onComplete(done -> {
+      inFlight--;
+      if (done.failed()) {
+        // the broker connection failed or the worker is stopping: unacked, the message comes back to a worker
+        log.warn("delivery of {} via {} not settled: {}", message.notificationId(), message.channel(),
+            done.cause().getMessage());
+      }
+    });
+  }
+
+  private Future<Void> settleClaim(Channel ch, long tag, NotificationMessage message, int attempt, Claim claim) {
+    return switch (claim) {
+      case SENT, FAILED -> broker.ack(ch, tag);
+      // another copy is being sent right now: look again after a delay (its holder may have died)
+      case BUSY -> publishDelayed(ch, message, attempt, Math.max(attempt - 1, 1), 0)
+          .compose(delay -> broker.ack(ch, tag));
+      case CLAIMED -> send(ch, tag, message, attempt);
+    };
+  }
+
+  private Future<Void> send(Channel ch, long tag, NotificationMessage message, int attempt) {
+    return deliver(message).transform(sent -> {
+      if (sent.succeeded()) {
+        // sent is sent: recording it waits out a database outage, so it is never sent again for want of a record
+        return recorded(() -> repository.markSent(pool, message)).compose(v -> {
+          metrics.delivered(message.channel());
+          return broker.ack(ch, tag);
+        });
+      }
+      if (sent.cause() instanceof DatabaseDown down) {
+        return backOff(down.getCause()).compose(v -> holdBack(ch, tag, message, attempt));
+      }
+      return failed(ch, tag, message, attempt, sent.cause());
+    });
+  }
+
+  /** Reports a database failure (consumption stops until it answers); the step itself goes on at once. */
+  private Future<Void> backOff(Throwable error) {
+    database.failed(error);
+    return Future.succeededFuture();
+  }
+
+  /** The database is down and nothing was recorded: a copy waits in the shortest delay queue, same attempt. */
+  private Future<Void> holdBack(Channel ch, long tag, NotificationMessage message, int attempt) {
+    return publishDelayed(ch, message, attempt, 1, 0).compose(delay -> broker.ack(ch, tag));
+  }
+
+  /** Writes an outcome; while the database is down, tries again each time it answers (the message stays held). */
+  private <T> Future<T> recorded(Supplier<Future<T>> write) {
+    return write.get().recover(error -> database.failed(error).compose(v -> recorded(write)));
+  }
+
+  /**
+   * A message in a dead-letter queue (put there by the broker) becomes a failed delivery, listed and retryable
+   * through the API; then it is acked. Unreadable ones are parked.
+   */
+  private void handleDeadLetter(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props,
+                                byte[] body) {
+    long tag = envelope.getDeliveryTag();
+    NotificationMessage message = readOrPark(ch, queueChannel, tag, props, body);
+    if (message == null) {
+      return;
+    }
+    String why = DeadLetterReason.of(props);
+    inFlight++;
+    recorded(() -> repository.markDeadLettered(pool, message, why))
+        .compose(marked -> {
+          if (marked) {
+            metrics.deadLettered(message.channel());
+            log.warn("delivery of {} via {} recorded failed: {}", message.notificationId(), message.channel(), why);
+          } else {
+            log.info("a dead letter of {} via {} dropped: the delivery is sent, failed or being sent",
+                message.notificationId(), message.channel());
+          }
+          return broker.ack(ch, tag);
         })
         .onComplete(done -> {
           inFlight--;
           if (done.failed()) {
-            // the database or broker is unavailable: leave the message unacked; it comes back on reconnect
-            log.warn("delivery of {} via {} not settled: {}", message.notificationId(), message.channel(),
+            log.warn("dead letter {} via {} not recorded yet: {}", message.notificationId(), message.channel(),
                 done.cause().getMessage());
-            broker.requeue(ch, tag);
           }
         });
+  }
+
+  /** The message, or null when it is unreadable: then it is parked. */
+  private NotificationMessage readOrPark(Channel ch, String queueChannel, long tag, AMQP.BasicProperties props,
+                                         byte[] body) {
+    try {
+      return NotificationMessage.parse(body);
+    } catch (IllegalArgumentException e) {
+      park(ch, queueChannel, tag, props, body, e.getMessage());
+      return null;
+    }
+  }
+
+  /** An unreadable message goes to the parked queue for ops (confirmed), then is acked; nothing else reads it. */
+  private void park(Channel ch, String queueChannel, long tag, AMQP.BasicProperties props, byte[] body, String why) {
+    log.warn("parking an unreadable message from the {} queues: {}", queueChannel, why);
+    metrics.poison(queueChannel);
+    // no expiration: a parked message must not expire into the void
+    AMQP.BasicProperties kept = props.builder().expiration(null).build();
+    broker.publishConfirmed(ch, broker.topology().parkedQueue(queueChannel), kept, body)
+        .compose(v -> broker.ack(ch, tag))
+        .onFailure(e -> log.warn("could not park an unreadable message ({}); the broker will redeliver it",
+            e.getMessage()));
   }
 
   private Future<Void> deliver(NotificationMessage message) {
@@ -170,7 +351,8 @@ public final class NotificationWorker {
     }
     String event = message.payload().getString("eventId");
     return withinHourlyCap(message)
-        .compose(v -> repository.recipient(pool, message.memberId(), event == null ? null : UUID.fromString(event)))
+        .compose(v -> repository.recipient(pool, message.memberId(), event == null ? null : UUID.fromString(event))
+            .recover(NotificationWorker::databaseDown))
         .compose(recipient -> {
           if (recipient == null) {
             return Future.failedFuture(DeliveryException.permanent("the member no longer exists"));
@@ -181,8 +363,11 @@ public final class NotificationWorker {
             return Future.failedFuture(DeliveryException.permanent(e.getMessage()));
           }
         })
-        .timeout(sendTimeoutMs, TimeUnit.MILLISECONDS)
-        .compose(v -> markSent(message, 3));
+        .timeout(sendTimeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  private static <T> Future<T> databaseDown(Throwable error) {
+    return Future.failedFuture(new DatabaseDown(error));
   }
 
   private Future<Void> withinHourlyCap(NotificationMessage message) {
@@ -190,21 +375,10 @@ public final class NotificationWorker {
     if (cap == null || message.memberId() == null) {
       return Future.succeededFuture();
     }
-    return repository.sentInLastHour(pool, message).compose(sent -> sent < cap ? Future.succeededFuture()
-        : Future.failedFuture(DeliveryException.permanent("rate limited: the member already had " + sent + " "
-            + message.channel() + " deliveries in the last hour (the cap is " + cap + " per hour)")));
-  }
-
-  /** Sent is sent: recording it is retried, so a database hiccup now does not make us send again. */
-  private Future<Void> markSent(NotificationMessage message, int triesLeft) {
-    return repository.markSent(pool, message).recover(error -> {
-      if (triesLeft <= 1) {
-        return Future.failedFuture(new IllegalStateException("sent, but not recorded: " + error.getMessage()));
-      }
-      io.vertx.core.Promise<Void> retry = io.vertx.core.Promise.promise();
-      vertx.setTimer(500, t -> markSent(message, triesLeft - 1).onComplete(retry));
-      return retry.future();
-    });
+    return repository.sentInLastHour(pool, message).recover(NotificationWorker::databaseDown)
+        .compose(sent -> sent < cap ? Future.succeededFuture()
+            : Future.failedFuture(DeliveryException.permanent("rate limited: the member already had " + sent + " "
+                + message.channel() + " deliveries in the last hour (the cap is " + cap + " per hour)")));
   }
 
   private Future<Void> failed(Channel ch, long tag, NotificationMessage message, int attempt, Throwable error) {
@@ -215,26 +389,33 @@ public final class NotificationWorker {
       metrics.failed(message.channel());
       log.warn("delivery of {} via {} failed after {} attempt(s): {}", message.notificationId(), message.channel(),
           attempt, reason);
-      return repository.markFailed(pool, message, reason)
-          // a permanent failure is settled; exhausted retries go to the dead-letter queue for ops
-          .compose(v -> permanent ? broker.ack(ch, tag) : broker.deadLetter(ch, tag));
+      // the failed row is the record ops list and retry: only once it says so is the message let go
+      return recorded(() -> repository.markFailed(pool, message, reason)).compose(v -> broker.ack(ch, tag));
     }
     long retryAfter = error instanceof DeliveryException d ? d.retryAfterMs() : 0;
+    int next = attempt + 1;
+    int delayLevel = retryAfter > 0 ? broker.topology().attemptForDelay(retryAfter, next) : Math.max(next - 1, 1);
     metrics.retried(message.channel());
-    return requeueLater(ch, message, attempt + 1, retryAfter)
-        .compose(v -> repository.markRetrying(pool, message, reason))
+    return publishDelayed(ch, message, next, delayLevel, retryAfter)
+        .compose(delayMs -> recorded(() -> repository.markRetrying(pool, message, reason, delayMs)))
         .compose(v -> broker.ack(ch, tag));
   }
 
-  /** Publishes a copy to the delay queue of the given attempt (confirmed), to come back after its TTL. */
-  private Future<Void> requeueLater(Channel ch, NotificationMessage message, int attempt, long atLeastMs) {
+  /**
+   * Publishes a copy to the delay queue of {@code delayLevel} (confirmed), carrying {@code attempt}, to come back
+   * after the queue's TTL less a random 0-20 % (see the class comment), and not before a provider's Retry-After.
+   * @return the delay the copy was given
+   */
+  private Future<Long> publishDelayed(Channel ch, NotificationMessage message, int attempt, int delayLevel,
+                                      long atLeastMs) {
     Topology topology = broker.topology();
-    int delayLevel = atLeastMs > 0 ? topology.attemptForDelay(atLeastMs, attempt) : Math.max(attempt - 1, 1);
-    String queue = topology.retryQueue(message.channel(), delayLevel);
+    long ttl = topology.retryDelayMs(delayLevel);
+    long delayMs = Math.max(ttl - ThreadLocalRandom.current().nextLong(ttl / 5 + 1), Math.min(atLeastMs, ttl));
     AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
-        .messageId(message.notificationId().toString()).type(message.kind())
+        .messageId(message.notificationId().toString()).type(message.kind()).expiration(Long.toString(delayMs))
         .headers(Map.of(ATTEMPT_HEADER, attempt)).build();
-    return broker.publishConfirmed(ch, queue, props, message.toBuffer().getBytes());
+    return broker.publishConfirmed(ch, topology.retryQueue(message.channel(), delayLevel), props,
+        message.toBuffer().getBytes()).map(delayMs);
   }
 
   private static int attemptOf(AMQP.BasicProperties props) {

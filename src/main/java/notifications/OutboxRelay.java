@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Moves outbox rows to RabbitMQ: claims a batch ({@code FOR UPDATE SKIP LOCKED}), publishes one message per
  * channel the member chose (persistent, {@code mandatory}, message id = notification id), waits for the
- * broker's confirms, then marks the rows published in the same transaction. A broker that is down or
+ * broker's confirms, then marks the rows published in the same transaction, recording a pending delivery per
+ * notification message (so the sweeper can tell when a message the broker lost is overdue). A broker that is down or
  * refuses a message rolls the batch back: the rows stay and are tried again; none is skipped.
  */
 public final class OutboxRelay {
@@ -113,7 +114,7 @@ public final class OutboxRelay {
       List<Outgoing> messages = messagesOf(rows, broker.topology());
       Future<Void> published = messages.isEmpty() ? Future.succeededFuture() : broker.call(ch -> publish(ch, messages));
       return published
-          .compose(v -> repository.markPublished(tx, rows.stream().map(OutboxRow::id).toList()))
+          .compose(v -> repository.markPublished(tx, rows, notificationsOf(messages)))
           .map(v -> {
             messages.stream().filter(m -> !m.routingKey().equals(Topology.TASK_ROUTING_KEY))
                 .forEach(m -> metrics.published(m.routingKey()));
@@ -122,8 +123,16 @@ public final class OutboxRelay {
     }));
   }
 
-  /** A message to publish: where to, its id (the notification or run id) and type, and its body. */
-  record Outgoing(String exchange, String routingKey, String messageId, String type, byte[] body) {
+  /**
+   * A message to publish: where to, its id (the notification or run id) and type, and its body; for a
+   * notification also what it says, from which its delivery row is made (null for a task run).
+   */
+  record Outgoing(String exchange, String routingKey, String messageId, String type, byte[] body,
+                  NotificationMessage notification) {
+  }
+
+  static List<NotificationMessage> notificationsOf(List<Outgoing> messages) {
+    return messages.stream().map(Outgoing::notification).filter(java.util.Objects::nonNull).toList();
   }
 
   /**
@@ -135,7 +144,8 @@ public final class OutboxRelay {
     for (OutboxRow row : rows) {
       if (row.kind().startsWith("task.")) {
         messages.add(new Outgoing(topology.taskExchange(), Topology.TASK_ROUTING_KEY,
-            row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes()));
+            row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes(),
+            null));
         continue;
       }
       String member = row.payload().getString("memberId");
@@ -149,7 +159,7 @@ public final class OutboxRelay {
           NotificationMessage m = new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
               row.payload());
           messages.add(new Outgoing(topology.exchange(), channel, notificationId.toString(), row.kind(),
-              m.toBuffer().getBytes()));
+              m.toBuffer().getBytes(), m));
         }
       }
     }
@@ -188,6 +198,7 @@ public final class OutboxRelay {
     Future<Void> depths = broker.call(ch -> {
       for (String channel : Topology.CHANNELS) {
         metrics.deadLetters(channel, ch.messageCount(broker.topology().deadLetterQueue(channel)));
+        metrics.parked(channel, ch.messageCount(broker.topology().parkedQueue(channel)));
       }
       return null;
     });

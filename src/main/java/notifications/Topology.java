@@ -13,7 +13,9 @@ import java.util.Map;
  * <pre>
  *   {ns}.notifications (topic) --channel--> {ns}.notifications.{channel}          (workers consume)
  *   {ns}.notifications.{channel}.retry.{ms}  TTL queue, dead-letters back to the channel queue
- *   {ns}.notifications.dlx (direct) --channel--> {ns}.notifications.{channel}.dlq (rejected or exhausted)
+ *   {ns}.notifications.dlx (direct) --channel--> {ns}.notifications.{channel}.dlq (what the broker dead-letters;
+ *                                                 workers turn each into a failed delivery row)
+ *   {ns}.notifications.{channel}.parked       unreadable messages, kept for ops (nobody consumes it)
  *   {ns}.tasks (direct) --run--> {ns}.tasks (scheduled job runs), with the same retry and dead-letter shape
  * </pre>
  * Every queue names a dead-letter exchange, so RabbitMQ 4's quorum delivery limit never drops a message.
@@ -69,6 +71,11 @@ public final class Topology {
     return queue(channel) + ".dlq";
   }
 
+  /** Where unreadable messages are kept for ops: they cannot become delivery rows. */
+  public String parkedQueue(String channel) {
+    return queue(channel) + ".parked";
+  }
+
   /** The delay queue for the given attempt (1-based): the attempt's delay, the last one repeating. */
   public String retryQueue(String channel, int attempt) {
     return queue(channel) + ".retry." + retryDelayMs(attempt);
@@ -101,6 +108,7 @@ public final class Topology {
 
       ch.queueDeclare(deadLetterQueue(channel), true, false, false, endOfLine());
       ch.queueBind(deadLetterQueue(channel), deadLetterExchange(), channel);
+      ch.queueDeclare(parkedQueue(channel), true, false, false, endOfLine());
 
       declareRetryQueues(ch, queue(channel), retryDelaysMs);
     }

@@ -11,8 +11,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
+import notifications.DeliverySweeper;
+import notifications.NotificationMetrics;
+import notifications.NotificationRepository;
 
-/** Wiring of the scheduler on this node: the built-in jobs, and the leader loop ticking. One per node. */
+/**
+ * Wiring of the scheduler on this node: the built-in jobs, the leader's duties (the delivery sweeper), and the
+ * leader loop ticking. One per node.
+ */
 public final class CronVerticle extends VerticleBase {
 
   private final LeaderElection election;
@@ -31,7 +37,9 @@ public final class CronVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     pool = Database.schedulerPool(vertx, config);
     CronRepository repository = new CronRepository();
-    scheduler = new Scheduler(pool, repository, election, metrics, config.nodeId(), config.leaseSeconds());
+    scheduler = new Scheduler(pool, repository, election, metrics, config.nodeId(), config.leaseSeconds())
+        .duty("delivery-sweeper", config.sweeperIntervalMs(), new DeliverySweeper(new NotificationRepository(),
+            new NotificationMetrics(BackendRegistries.getDefaultNow()), config.sweeperGraceMs())::sweep);
     return new CronService(pool, repository, config.nodeId()).ensureDefaults()
         .onSuccess(v -> timer = vertx.setPeriodic(config.schedulerTickMs(), t -> scheduler.tick()));
   }

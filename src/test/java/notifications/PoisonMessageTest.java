@@ -13,19 +13,20 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A message the workers cannot read (not ours, not JSON) is dead-lettered at once, and the queue goes on:
- * later notifications are still delivered.
+ * A message the workers cannot read (not ours, not JSON) is moved at once to the channel's parked queue (it cannot
+ * become a delivery row, so it waits there for ops), and the queue goes on: later notifications are still
+ * delivered. Unreadable messages in the dead-letter queue, which the workers also consume, are parked too.
  */
 class PoisonMessageTest extends NotificationTestBase {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(8);
+  private static final Duration PARK_WAIT = Duration.ofSeconds(8);
 
   @Test
-  void unreadableMessagesAreDeadLetteredAndDoNotBlockTheQueue() throws Exception {
+  void unreadableMessagesAreParkedAndDoNotBlockTheQueue() throws Exception {
     List<String> poison = List.of("not json", "{\"foo\":1}",
         "{\"notificationId\":\"not-a-uuid\",\"kind\":\"booking.confirmed\",\"channel\":\"email\"}");
-    long deadBefore = depth(deadLetterQueue("email"));
+    long parkedBefore = depth(parkedQueue("email"));
 
     publishRaw(poison);
 
@@ -41,15 +42,16 @@ class PoisonMessageTest extends NotificationTestBase {
     assertThat(db.count("SELECT count(*) FROM notification_deliveries d WHERE NOT EXISTS "
         + "(SELECT 1 FROM outbox o WHERE o.id = d.notification_id)")).as("poison made no delivery record").isZero();
 
-    // and the poison is parked for ops in the dead-letter queue, not dropped
-    eventually(DEAD_LETTER_WAIT, "the poison messages are dead-lettered",
-        () -> depth(deadLetterQueue("email")) == deadBefore + poison.size());
-    assertThat(deadBodies()).containsAll(poison);
+    // and the poison is parked for ops, not dropped, and counted
+    eventually(PARK_WAIT, "the poison messages are parked",
+        () -> depth(parkedQueue("email")) == parkedBefore + poison.size());
+    assertThat(parkedBodies()).containsAll(poison);
+    assertThat(depth(deadLetterQueue("email"))).as("nothing left in the dead-letter queue").isZero();
   }
 
   @Test
-  void poisonAmongGoodMessagesOnlyDeadLettersThePoison() throws Exception {
-    long deadBefore = depth(deadLetterQueue("email"));
+  void poisonAmongGoodMessagesOnlyParksThePoison() throws Exception {
+    long parkedBefore = depth(parkedQueue("email"));
     Person first = member();
     Person second = member();
     String eventId = createEvent(5, 0).getString("id");
@@ -61,8 +63,8 @@ class PoisonMessageTest extends NotificationTestBase {
     eventually(WAIT, "both members are mailed", () -> mailsTo(first.json().getString("email")).size() == 1
         && mailsTo(second.json().getString("email")).size() == 1);
     assertThat(depth(queue("email"))).isZero();
-    eventually(DEAD_LETTER_WAIT, "the poison messages are dead-lettered",
-        () -> depth(deadLetterQueue("email")) == deadBefore + 2);
+    eventually(PARK_WAIT, "the poison messages are parked",
+        () -> depth(parkedQueue("email")) == parkedBefore + 2);
   }
 
   private long depth(String queue) {
@@ -83,13 +85,13 @@ class PoisonMessageTest extends NotificationTestBase {
     });
   }
 
-  /** The bodies in the e-mail dead-letter queue, left there (read without ack, then requeued). */
-  private List<String> deadBodies() {
+  /** The bodies in the e-mail parked queue, left there (read without ack, then requeued). */
+  private List<String> parkedBodies() {
     return withBroker(ch -> {
       List<String> bodies = new ArrayList<>();
       List<Long> tags = new ArrayList<>();
       GetResponse got;
-      while ((got = ch.basicGet(deadLetterQueue("email"), false)) != null) {
+      while ((got = ch.basicGet(parkedQueue("email"), false)) != null) {
         bodies.add(new String(got.getBody(), StandardCharsets.UTF_8));
         tags.add(got.getEnvelope().getDeliveryTag());
       }

@@ -33,7 +33,7 @@ public abstract class ApiTestBase {
 
   @BeforeAll
   void startService() {
-    db = TestDatabase.create(getClass().getSimpleName());
+    db = createDatabase();
     issuer = new TestIssuer();
     app = RosterApp.start(db, issuer, serviceSettings());
     api = new Api(app.baseUrl());
@@ -50,9 +50,22 @@ public abstract class ApiTestBase {
     if (issuer != null) {
       issuer.close();
     }
-    if (db != null) {
-      db.drop();
+    try {
+      if (db != null) {
+        db.drop();
+      }
+    } finally {
+      afterDatabase();
     }
+  }
+
+  /** Runs once the database is dropped: a class that brought its own server stops it here. */
+  protected void afterDatabase() {
+  }
+
+  /** The database of this class: a fresh one on the test server, unless a class brings its own server. */
+  protected TestDatabase createDatabase() {
+    return TestDatabase.create(getClass().getSimpleName());
   }
 
   /** Extra ROSTER_* settings for the service of this class (none by default). */

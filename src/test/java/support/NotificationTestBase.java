@@ -161,6 +161,11 @@ public abstract class NotificationTestBase extends ApiTestBase {
     }
   }
 
+  /** Messages ready in a queue, straight from the broker. */
+  public static long messageCount(String queue) {
+    return withBroker(ch -> ch.messageCount(queue));
+  }
+
   public interface BrokerCall<T> {
     T call(Channel channel) throws Exception;
   }
@@ -175,6 +180,10 @@ public abstract class NotificationTestBase extends ApiTestBase {
 
   protected String deadLetterQueue(String channel) {
     return queue(channel) + ".dlq";
+  }
+
+  protected String parkedQueue(String channel) {
+    return queue(channel) + ".parked";
   }
 
   /**
@@ -193,6 +202,7 @@ public abstract class NotificationTestBase extends ApiTestBase {
         for (String queue : queues) {
           ch.queueDelete(queue);
           ch.queueDelete(queue + ".dlq");
+          ch.queueDelete(queue + ".parked");
           for (long delay : delays) {
             ch.queueDelete(queue + ".retry." + delay);
           }

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,17 @@ public final class ProviderRecorder implements AutoCloseable {
       return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
           .findFirst().map(e -> e.getValue().get(0)).orElse(null);
     }
+
+    /** A field of a form-encoded body (an SMS provider's To, Body, ...), decoded; null when absent. */
+    public String form(String name) {
+      for (String pair : body.split("&")) {
+        String[] kv = pair.split("=", 2);
+        if (kv.length == 2 && URLDecoder.decode(kv[0], StandardCharsets.UTF_8).equals(name)) {
+          return URLDecoder.decode(kv[1], StandardCharsets.UTF_8);
+        }
+      }
+      return null;
+    }
   }
 
   /** A scripted answer. */
@@ -39,6 +51,7 @@ public final class ProviderRecorder implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<Answer> script = new ConcurrentLinkedQueue<>();
   private volatile Answer fallback = Answer.of(200);
+  private volatile long latencyMs;
 
   public ProviderRecorder() {
     try {
@@ -46,7 +59,7 @@ public final class ProviderRecorder implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.setExecutor(Executors.newFixedThreadPool(16));
     server.createContext("/", this::handle);
     server.start();
   }
@@ -55,6 +68,13 @@ public final class ProviderRecorder implements AutoCloseable {
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
         Map.copyOf(exchange.getRequestHeaders()), body));
+    if (latencyMs > 0) {
+      try {
+        Thread.sleep(latencyMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     Answer answer = script.poll();
     if (answer == null) {
       answer = fallback;
@@ -75,6 +95,11 @@ public final class ProviderRecorder implements AutoCloseable {
   /** The next answers, in order; after them the fallback. */
   public void script(Answer... answers) {
     script.addAll(List.of(answers));
+  }
+
+  /** Every answer from now on takes this long (a slow provider keeps deliveries in flight). */
+  public void latency(long ms) {
+    latencyMs = ms;
   }
 
   public void answerAlways(Answer answer) {

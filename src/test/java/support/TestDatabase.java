@@ -30,7 +30,11 @@ public final class TestDatabase {
   }
 
   public static TestDatabase create(String label) {
-    String adminUrl = serverUrl();
+    return create(serverUrl(), label);
+  }
+
+  /** A fresh database on the server at {@code adminUrl} (e.g. a private PostgreSQL a test stops and starts). */
+  public static TestDatabase create(String adminUrl, String label) {
     String name = ("roster_" + label + "_" + UUID.randomUUID().toString().substring(0, 8))
         .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     TestDatabase db = new TestDatabase(adminUrl, name);
