@@ -8,10 +8,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
+import members.MemberRepository;
 import notifications.NotificationRepository.Claim;
 import notifications.channels.DeliveryException;
 import notifications.channels.NotificationChannel;
 import notifications.channels.Redaction;
+import notifications.channels.StaleContact;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,7 @@ public final class NotificationWorker {
   private final Context context;
   private final Pool pool;
   private final NotificationRepository repository;
+  private final MemberRepository members = new MemberRepository();
   private final Map<String, NotificationChannel> channels;
   private final Templates templates;
   private final NotificationMetrics metrics;
@@ -212,10 +215,14 @@ public final class NotificationWorker {
     String reason = Redaction.apply(error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
     boolean permanent = error instanceof DeliveryException d && d.permanent();
     if (permanent || attempt >= maxAttempts) {
+      StaleContact stale = error instanceof DeliveryException d ? d.staleContact() : null;
       metrics.failed(message.channel());
-      log.warn("delivery of {} via {} failed after {} attempt(s): {}", message.notificationId(), message.channel(),
-          attempt, reason);
-      return repository.markFailed(pool, message, reason)
+      return forget(message, stale).compose(done -> {
+        String why = done == null ? reason : reason + "; " + done;
+        log.warn("delivery of {} via {} failed after {} attempt(s): {}", message.notificationId(), message.channel(),
+            attempt, why);
+        return repository.markFailed(pool, message, why);
+      })
           // a permanent failure is settled; exhausted retries go to the dead-letter queue for ops
           .compose(v -> permanent ? broker.ack(ch, tag) : broker.deadLetter(ch, tag));
     }
@@ -224,6 +231,25 @@ public final class NotificationWorker {
     return requeueLater(ch, message, attempt + 1, retryAfter)
         .compose(v -> repository.markRetrying(pool, message, reason))
         .compose(v -> broker.ack(ch, tag));
+  }
+
+  /**
+   * Updates the member after a provider said its address is dead, so later notifications do not try it again.
+   * @return what was done, in words for lastError, or null when there was nothing to do
+   */
+  private Future<String> forget(NotificationMessage message, StaleContact stale) {
+    if (stale == null || message.memberId() == null) {
+      return Future.succeededFuture();
+    }
+    return switch (stale.kind()) {
+      case PUSH_TOKEN_GONE -> members.clearPushToken(pool, message.memberId(), stale.value()).map(changed -> changed
+          ? "the member's push token was cleared" : "the member's push token had changed since: kept");
+      case PHONE_INVALID -> members.clearPhone(pool, message.memberId(), stale.value()).map(changed -> changed
+          ? "the member's phone number was cleared" : "the member's phone number had changed since: kept");
+      case SMS_OPTED_OUT -> members.stopSms(pool, message.memberId(), stale.value())
+          .map(changed -> changed ? "sms was removed from the member's channels"
+              : "the member's phone number or channels had changed since: kept");
+    };
   }
 
   /** Publishes a copy to the delay queue of the given attempt (confirmed), to come back after its TTL. */
