@@ -141,6 +141,23 @@ class ServiceAccountTokensTest {
         .message().doesNotContain("not a key");
   }
 
+  @Test
+  void theServiceRefusesToStartWithAKeyFileItCannotRead() throws Exception {
+    Path malformed = Files.writeString(dir.resolve("key.json"), "{\"type\": \"service_account\"}");
+    for (String file : List.of(dir.resolve("missing.json").toString(), malformed.toString())) {
+      java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of(
+          "ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:1/never-reached", "ROSTER_HTTP_INSTANCES", "0",
+          "ROSTER_WORKER_INSTANCES", "1", "ROSTER_AMQP_URL", "amqp://guest:guest@127.0.0.1:1",
+          "ROSTER_SMTP_HOST", "127.0.0.1", "ROSTER_SMTP_FROM", "roster@club.example",
+          "ROSTER_PUSH_URL", "https://fcm.googleapis.com", "ROSTER_PUSH_CREDENTIALS_FILE", file));
+      env.put("ROSTER_SCHEDULER_ENABLED", "false");
+      Throwable refusal = awaitFailure(vertx.deployVerticle(
+          new verticles.MainVerticle(config.RuntimeMode.PRODUCTION, null, env)));
+      assertThat(refusal).as(file).isInstanceOf(ConfigException.class);
+      assertThat(refusal.getMessage()).startsWith("ROSTER_PUSH_CREDENTIALS_FILE").contains(file).doesNotContain("\n");
+    }
+  }
+
   private static <T> T await(Future<T> future) {
     return future.toCompletionStage().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
   }
