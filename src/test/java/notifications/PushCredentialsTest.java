@@ -11,6 +11,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import support.Api;
 import support.FcmStandIn;
 import support.GoogleTokenEndpoint;
+import support.LogCapture;
 import support.NotificationTestBase;
 
 import java.nio.file.Files;
@@ -35,6 +36,8 @@ class PushCredentialsTest extends NotificationTestBase {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
 
+  /** Opened with the test instance, so it sees the service start and read the key file as well. */
+  private final LogCapture logs = LogCapture.start();
   private GoogleTokenEndpoint google;
   private FcmStandIn fcm;
   private Path keyDir;
@@ -59,6 +62,7 @@ class PushCredentialsTest extends NotificationTestBase {
 
   @AfterAll
   void closeStandIns() {
+    logs.close();
     if (fcm != null) {
       fcm.close();
     }
@@ -219,6 +223,35 @@ class PushCredentialsTest extends NotificationTestBase {
     assertThat(api.get("/v1/members/me", a.token()).json().getString("pushToken")).isNull();
     assertThat(deliveryOf(b).getString("lastError")).contains("answered 400").doesNotContain("cleared");
     assertThat(api.get("/v1/members/me", b.token()).json().getString("pushToken")).isEqualTo(fine);
+  }
+
+  @Test
+  @Order(8)
+  void noAccessTokenKeyOrDeviceTokenReachesALogOrLastError() {
+    assertThat(google.issued()).as("tokens minted in this class").hasSizeGreaterThanOrEqualTo(5);
+    java.util.List<String> secrets = new java.util.ArrayList<>(google.issued());
+    String key = google.privateKeyBase64();
+    for (int i = 0; i + 24 <= key.length(); i += 200) {
+      secrets.add(key.substring(i, i + 24));
+    }
+    secrets.addAll(fcm.deviceTokens());
+    java.util.List<String> lines = logs.lines();
+    assertThat(lines).as("the worker logged failures").anyMatch(l -> l.contains("via push failed"));
+    java.util.List<String> lastErrors = new java.util.ArrayList<>();
+    try (var c = db.connect(); var st = c.createStatement();
+         var rs = st.executeQuery("SELECT last_error FROM notification_deliveries WHERE last_error IS NOT NULL")) {
+      while (rs.next()) {
+        lastErrors.add(rs.getString(1));
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(lastErrors).isNotEmpty();
+    for (String secret : secrets) {
+      assertThat(lines).as("log lines").noneMatch(l -> l.contains(secret));
+      assertThat(lastErrors).as("lastError").noneMatch(l -> l.contains(secret));
+    }
+    assertThat(lines).noneMatch(l -> l.contains(GoogleTokenEndpoint.CLIENT_EMAIL));
   }
 
   // ---- fixtures

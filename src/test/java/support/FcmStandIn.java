@@ -85,6 +85,11 @@ public final class FcmStandIn implements AutoCloseable {
     return held.containsKey(deviceToken);
   }
 
+  /** Every device token sent to. */
+  public List<String> deviceTokens() {
+    return sends.stream().map(Send::deviceToken).distinct().toList();
+  }
+
   public List<Send> sendsTo(String deviceToken) {
     return sends.stream().filter(s -> deviceToken.equals(s.deviceToken())).toList();
   }

@@ -67,7 +67,9 @@ public final class GoogleTokenEndpoint implements AutoCloseable {
     request.body().onSuccess(body -> {
       requests.incrementAndGet();
       if (down) {
-        request.response().setStatusCode(503).end("{\"error\":\"unavailable\"}");
+        // echoing the request, as a proxy's error page may: the signed grant must not reach a log from here
+        request.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("error", "unavailable").put("request", body.toString()).encode());
         return;
       }
       String refusal = refusalOf(request.path(), body.toString());
