@@ -34,12 +34,7 @@ public final class FcmStandIn implements AutoCloseable {
 
   public FcmStandIn(GoogleTokenEndpoint google) {
     this.google = google;
-    try {
-      server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1")
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    this.server = LoopbackServer.start(vertx, this::handle);
   }
 
   private void handle(HttpServerRequest request) {

@@ -56,11 +56,10 @@ public final class GoogleTokenEndpoint implements AutoCloseable {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
       generator.initialize(2048);
       keys = generator.generateKeyPair();
-      server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1")
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
+    } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+    server = LoopbackServer.start(vertx, this::handle);
   }
 
   private void handle(HttpServerRequest request) {
