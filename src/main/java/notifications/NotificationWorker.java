@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * the delivery row is claimed before sending and marked sent before the ack, so a redelivered or
  * duplicated message is acknowledged without sending again. Failures retry through the delay queues
  * with growing delays; a permanent failure (a provider's 4xx) fails at once; exhausted attempts and
- * unreadable messages go to the dead-letter queue.
+ * unreadable messages go to the dead-letter queue. A failure that shows the member's address is dead (an
+ * unregistered push token, an invalid or opted-out number) also updates the member, so it is not tried again.
  */
 public final class NotificationWorker {
 
