@@ -169,6 +169,13 @@ public final class AppConfig {
   public JsonObject smtp() { return section("smtp"); }
   public JsonObject sms() { return section("sms"); }
   public JsonObject push() { return section("push"); }
+  public String pushUrl() { return string("push", "url", "").trim(); }
+  /** Empty with a credentials file: its project_id is used. */
+  public String pushProjectId() { return string("push", "projectId", "").trim(); }
+  /** A fixed bearer token (tests, development); production uses {@link #pushCredentialsFile()}. */
+  public String pushAccessToken() { return string("push", "accessToken", "").trim(); }
+  /** Path of a Google service-account key file (JSON): FCM access tokens are minted from it. */
+  public String pushCredentialsFile() { return string("push", "credentialsFile", "").trim(); }
 
   /** After SIGTERM: how long the node keeps serving with readiness 503, so load balancers stop sending. */
   public int shutdownDelayMs() { return integer("shutdown", "delayMs", 5000); }

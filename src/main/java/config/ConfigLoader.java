@@ -48,6 +48,7 @@ public final class ConfigLoader {
       Map.entry("ROSTER_PUSH_URL", "push.url"),
       Map.entry("ROSTER_PUSH_PROJECT_ID", "push.projectId"),
       Map.entry("ROSTER_PUSH_ACCESS_TOKEN", "push.accessToken"),
+      Map.entry("ROSTER_PUSH_CREDENTIALS_FILE", "push.credentialsFile"),
       Map.entry("ROSTER_AMQP_NAMESPACE", "amqp.namespace"),
       Map.entry("ROSTER_AMQP_QUORUM_QUEUES", "amqp.quorumQueues"),
       Map.entry("ROSTER_AMQP_PREFETCH", "amqp.prefetch"),

@@ -85,9 +85,24 @@ final class RoleSettings {
     require(Set.of("DISABLED", "OPTIONAL", "REQUIRED").contains(startTls.trim().toUpperCase()),
         variable("smtp.startTls") + " must be DISABLED, OPTIONAL or REQUIRED, got '" + startTls + "'");
     allOrNone(config, "the SMS channel", "SMS off", "sms.url", "sms.accountSid", "sms.authToken", "sms.from");
-    allOrNone(config, "the push channel", "push off", "push.url", "push.projectId", "push.accessToken");
+    requirePush(config);
     requireHttpUrl(config, "sms.url");
     requireHttpUrl(config, "push.url");
+  }
+
+  /**
+   * Push authenticates with a service-account key file (its project_id names the project unless one is set), or
+   * with a fixed access token and a project: one of the two, never both.
+   */
+  private static void requirePush(AppConfig config) {
+    if (config.setting("push.credentialsFile").isBlank()) {
+      allOrNone(config, "the push channel (with " + variable("push.credentialsFile") + " set instead, only "
+          + variable("push.url") + " is needed)", "push off", "push.url", "push.projectId", "push.accessToken");
+      return;
+    }
+    require(config.setting("push.accessToken").isBlank(), variable("push.credentialsFile") + " and "
+        + variable("push.accessToken") + " are both set: push uses one of them (the key file in production)");
+    allOrNone(config, "the push channel", "push off", "push.url", "push.credentialsFile");
   }
 
   /** The leader renews its lease every second (at most once a tick): a lease must outlast two renewals. */

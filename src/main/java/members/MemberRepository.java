@@ -113,6 +113,37 @@ public final class MemberRepository {
         .recover(MemberRepository::conflicts);
   }
 
+  /*
+   * What deliveries learn about an address. Each changes the member only while it still holds the address the
+   * provider refused: a member who registered a new token or number meanwhile keeps it. True when it changed.
+   */
+
+  /** The push provider no longer knows this device token. */
+  public Future<Boolean> clearPushToken(SqlClient db, UUID id, String token) {
+    return changed(db, "UPDATE members SET push_token = NULL, updated_at = now() WHERE id = $1 AND push_token = $2",
+        Tuple.of(id, token));
+  }
+
+  /** The number cannot receive SMS. The sms channel stays chosen: a new number makes it work again. */
+  public Future<Boolean> clearPhone(SqlClient db, UUID id, String phone) {
+    return changed(db, "UPDATE members SET phone = NULL, updated_at = now() WHERE id = $1 AND phone = $2",
+        Tuple.of(id, phone));
+  }
+
+  /**
+   * The number's owner opted out of our SMS: sms leaves the member's channels (e-mail takes its place when it
+   * was the only one, as a member always has a channel). The phone stays: it is still the member's.
+   */
+  public Future<Boolean> stopSms(SqlClient db, UUID id, String phone) {
+    return changed(db, "UPDATE members SET channels = CASE WHEN cardinality(array_remove(channels, 'sms')) = 0 "
+        + "THEN ARRAY['email'] ELSE array_remove(channels, 'sms') END, updated_at = now() "
+        + "WHERE id = $1 AND phone = $2 AND 'sms' = ANY(channels)", Tuple.of(id, phone));
+  }
+
+  private static Future<Boolean> changed(SqlClient db, String sql, Tuple params) {
+    return db.preparedQuery(sql).execute(params).map(rows -> rows.rowCount() > 0);
+  }
+
   private static String[] channels(JsonArray array) {
     String[] out = new String[array.size()];
     for (int i = 0; i < out.length; i++) {

@@ -8,10 +8,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
+import members.MemberRepository;
 import notifications.NotificationRepository.Claim;
 import notifications.channels.DeliveryException;
 import notifications.channels.NotificationChannel;
 import notifications.channels.Redaction;
+import notifications.channels.StaleContact;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,8 @@ import java.util.function.Supplier;
  * row is claimed before sending and marked sent before the ack, so a redelivered or duplicated message is
  * acknowledged without sending again. Failures retry through the delay queues with growing delays; a permanent
  * failure (a provider's 4xx) and exhausted attempts mark the delivery failed (visible to ops, retryable) and ack.
+ * A failure that shows the member's address is dead (an unregistered push token, an invalid or opted-out number)
+ * also updates the member, so it is not tried again.
  *
  * <p>The database down: the first failed call stops consumption (every consumer cancelled) and
  * {@link DatabaseRecovery} probes the pool with jittered backoff until it answers, then consumption resumes.
@@ -80,6 +84,7 @@ public final class NotificationWorker {
   private final Context context;
   private final Pool pool;
   private final NotificationRepository repository;
+  private final MemberRepository members = new MemberRepository();
   private final Map<String, NotificationChannel> channels;
   private final Templates templates;
   private final NotificationMetrics metrics;
@@ -386,11 +391,15 @@ public final class NotificationWorker {
     String reason = Redaction.apply(error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
     boolean permanent = error instanceof DeliveryException d && d.permanent();
     if (permanent || attempt >= maxAttempts) {
+      StaleContact stale = error instanceof DeliveryException d ? d.staleContact() : null;
       metrics.failed(message.channel());
-      log.warn("delivery of {} via {} failed after {} attempt(s): {}", message.notificationId(), message.channel(),
-          attempt, reason);
       // the failed row is the record ops list and retry: only once it says so is the message let go
-      return recorded(() -> repository.markFailed(pool, message, reason)).compose(v -> broker.ack(ch, tag));
+      return recorded(() -> forget(message, stale)).compose(done -> {
+        String why = done == null ? reason : reason + "; " + done;
+        log.warn("delivery of {} via {} failed after {} attempt(s): {}", message.notificationId(), message.channel(),
+            attempt, why);
+        return recorded(() -> repository.markFailed(pool, message, why));
+      }).compose(v -> broker.ack(ch, tag));
     }
     long retryAfter = error instanceof DeliveryException d ? d.retryAfterMs() : 0;
     int next = attempt + 1;
@@ -399,6 +408,25 @@ public final class NotificationWorker {
     return publishDelayed(ch, message, next, delayLevel, retryAfter)
         .compose(delayMs -> recorded(() -> repository.markRetrying(pool, message, reason, delayMs)))
         .compose(v -> broker.ack(ch, tag));
+  }
+
+  /**
+   * Updates the member after a provider said its address is dead, so later notifications do not try it again.
+   * @return what was done, in words for lastError, or null when there was nothing to do
+   */
+  private Future<String> forget(NotificationMessage message, StaleContact stale) {
+    if (stale == null || message.memberId() == null) {
+      return Future.succeededFuture();
+    }
+    return switch (stale.kind()) {
+      case PUSH_TOKEN_GONE -> members.clearPushToken(pool, message.memberId(), stale.value()).map(changed -> changed
+          ? "the member's push token was cleared" : "the member's push token had changed since: kept");
+      case PHONE_INVALID -> members.clearPhone(pool, message.memberId(), stale.value()).map(changed -> changed
+          ? "the member's phone number was cleared" : "the member's phone number had changed since: kept");
+      case SMS_OPTED_OUT -> members.stopSms(pool, message.memberId(), stale.value())
+          .map(changed -> changed ? "sms was removed from the member's channels"
+              : "the member's phone number or channels had changed since: kept");
+    };
   }
 
   /**

@@ -19,6 +19,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import notifications.BrokerEndpoint;
 import notifications.BrokerHealth;
+import notifications.channels.PushSetup;
 import cron.CronMetrics;
 import cron.LeaderElection;
 import ops.NodeState;
@@ -55,6 +56,8 @@ public final class MainVerticle extends VerticleBase {
   private CronMetrics cronMetrics;
   private DevEnvironment dev;
   private volatile int httpPort = -1;
+  /** How workers reach the push API, or null: read once at start-up. */
+  private volatile PushSetup push;
 
   public MainVerticle(RuntimeMode mode, String confFile, Map<String, String> environment) {
     this(mode, confFile, environment, LeaderElection.alone());
@@ -80,6 +83,7 @@ public final class MainVerticle extends VerticleBase {
         .map(AppConfig::new)
         .map(MainVerticle::withNodeId)
         .compose(this::prepare)
+        .compose(this::readPushSettings)
         .map(config -> settings = config)
         .compose(config -> Migrations.run(vertx, config).map(config))
         .compose(config -> dev == null ? Future.succeededFuture(config) : dev.seed(vertx, config).map(config))
@@ -186,11 +190,26 @@ public final class MainVerticle extends VerticleBase {
         : record("outbox relay", vertx.deployVerticle(() -> new OutboxRelayVerticle(brokerHealth),
             new DeploymentOptions().setInstances(config.relayInstances()).setConfig(config.json())));
     Future<String> workers = config.workerInstances() <= 0 ? Future.succeededFuture()
-        : record("notification workers", vertx.deployVerticle(() -> new NotificationWorkerVerticle(brokerHealth),
+        : record("notification workers", vertx.deployVerticle(() -> new NotificationWorkerVerticle(brokerHealth, push),
             new DeploymentOptions().setInstances(config.workerInstances()).setConfig(config.json())));
     return Future.all(relay, workers).<Void>mapEmpty().onSuccess(v -> log.info(
         "notifications: {} relay(s), {} worker(s), broker {}", config.relayInstances(), config.workerInstances(),
         BrokerEndpoint.of(config).redacted()));
+  }
+
+  /**
+   * Push's key file is read before anything starts (a missing or malformed one stops the node with one line);
+   * the token cache it feeds is shared by this node's workers.
+   */
+  private Future<AppConfig> readPushSettings(AppConfig config) {
+    if (config.workerInstances() <= 0 || "log".equals(config.notifyChannelOverride())) {
+      return Future.succeededFuture(config);
+    }
+    return vertx.executeBlocking(() -> PushSetup.from(vertx, config))
+        .map(setup -> {
+          push = setup;
+          return config;
+        });
   }
 
   private Future<AppConfig> prepare(AppConfig config) {

@@ -20,6 +20,7 @@ import notifications.channels.EmailChannel;
 import notifications.channels.LogChannel;
 import notifications.channels.NotificationChannel;
 import notifications.channels.PushChannel;
+import notifications.channels.PushSetup;
 import notifications.channels.SmsChannel;
 
 import java.time.ZoneId;
@@ -30,14 +31,17 @@ import java.util.Map;
 public final class NotificationWorkerVerticle extends VerticleBase {
 
   private final BrokerHealth health;
+  private final PushSetup push;
   private Pool pool;
   private BrokerConnection broker;
   private WebClient http;
   private NotificationWorker worker;
   private long graceMs;
 
-  public NotificationWorkerVerticle(BrokerHealth health) {
+  /** @param push the node's push settings, read at start-up (shared: one token cache per node); null when off */
+  public NotificationWorkerVerticle(BrokerHealth health, PushSetup push) {
     this.health = health;
+    this.push = push;
   }
 
   @Override
@@ -71,8 +75,8 @@ public final class NotificationWorkerVerticle extends VerticleBase {
     if (!config.sms().getString("url", "").isBlank()) {
       channels.put("sms", new SmsChannel(http, config.sms(), config.sendTimeoutMs()));
     }
-    if (!config.push().getString("url", "").isBlank()) {
-      channels.put("push", new PushChannel(http, config.push(), config.sendTimeoutMs()));
+    if (push != null) {
+      channels.put("push", new PushChannel(http, push.url(), push.projectId(), push.auth(), config.sendTimeoutMs()));
     }
     return channels;
   }

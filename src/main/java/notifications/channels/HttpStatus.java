@@ -20,7 +20,7 @@ final class HttpStatus {
     if (status >= 200 && status < 300) {
       return Future.succeededFuture();
     }
-    String detail = provider + " answered " + status + brief(response.bodyAsString());
+    String detail = answered(provider, response);
     if (status == 429) {
       return Future.failedFuture(DeliveryException.retryAfter(detail, retryAfterMs(response.getHeader("Retry-After"))));
     }
@@ -28,6 +28,11 @@ final class HttpStatus {
       return Future.failedFuture(DeliveryException.permanent(detail));
     }
     return Future.failedFuture(DeliveryException.retry(detail));
+  }
+
+  /** "provider answered 400: {the start of its answer, redacted}", as logs and lastError show it. */
+  static String answered(String provider, HttpResponse<Buffer> response) {
+    return provider + " answered " + response.statusCode() + brief(response.bodyAsString());
   }
 
   static Future<Void> unreachable(String provider, Throwable error) {

@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 /**
  * Takes personal data and secrets out of a provider's answer before it reaches a log line or a delivery's
  * {@code lastError}: providers echo what they were sent (Twilio: "The 'To' number +15005550001 is not valid",
- * SMTP: "550 <ada@example.com> unknown user", FCM: the device token), and ops need the reason, not the data.
+ * SMTP: "550 <ada@example.com> unknown user", FCM: the device token; Google's token endpoint and auth library: the
+ * signed grant, the service account), and ops need the reason, not the data.
  */
 public final class Redaction {
 
@@ -21,6 +22,12 @@ public final class Redaction {
   private static final Pattern TOKEN =
       Pattern.compile("(?=[A-Za-z0-9_:.~+=-]*[0-9])(?=[A-Za-z0-9_:.~+=-]*[A-Za-z])[A-Za-z0-9_:.~+=-]{20,}");
   private static final Pattern BEARER = Pattern.compile("(?i)(bearer|basic)\\s+\\S+");
+  /** A PEM private key (a service-account key file quoted in an error), escaped line breaks and all. */
+  private static final Pattern PRIVATE_KEY =
+      Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", Pattern.DOTALL);
+  /** Base64 with '/' (a key, a signature): TOKEN stops at every '/', which would leave pieces of it. */
+  private static final Pattern BASE64 =
+      Pattern.compile("(?=[A-Za-z0-9+/]*[0-9])(?=[A-Za-z0-9+/]*[A-Za-z])[A-Za-z0-9+/]{40,}={0,2}");
 
   private Redaction() {
   }
@@ -29,7 +36,9 @@ public final class Redaction {
     if (text == null || text.isEmpty()) {
       return text;
     }
-    String out = BEARER.matcher(text).replaceAll("$1 [token]");
+    String out = PRIVATE_KEY.matcher(text).replaceAll("[private key]");
+    out = BEARER.matcher(out).replaceAll("$1 [token]");
+    out = BASE64.matcher(out).replaceAll("[token]");
     out = EMAIL.matcher(out).replaceAll("[email]");
     out = PHONE.matcher(out).replaceAll("[phone]");
     out = DIGITS.matcher(out).replaceAll("[phone]");

@@ -46,6 +46,27 @@ class RedactionTest {
   }
 
   @Test
+  void serviceAccountSecretsAreRemoved() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    String base64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(
+        generator.generateKeyPair().getPrivate().getEncoded());
+    String pem = "-----BEGIN PRIVATE KEY-----\n" + base64 + "\n-----END PRIVATE KEY-----\n";
+    for (String quoted : new String[] {pem, pem.replace("\n", "\\n"), base64.substring(0, 300)}) {
+      String redacted = Redaction.apply("key file: {\"private_key\": \"" + quoted + "\", \"x\": 1}");
+      for (String line : base64.split("\n")) {
+        assertThat(redacted).as("a line of the key").doesNotContain(line.substring(0, 12));
+      }
+      assertThat(redacted).startsWith("key file: {\"private_key\": \"").endsWith("\", \"x\": 1}");
+    }
+    String answer = "Error getting access token for service account: 503 Service Unavailable, iss: "
+        + "roster-push@club-123.iam.gserviceaccount.com {\"access_token\": \"ya29.c.b0AXv0zTOc2Tq7kYxQ-Lx8\", "
+        + "\"assertion\": \"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJyb3N0ZXIifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ\"}";
+    assertThat(Redaction.apply(answer)).isEqualTo("Error getting access token for service account: 503 Service "
+        + "Unavailable, iss: [email] {\"access_token\": \"[token]\", \"assertion\": \"[token]\"}");
+  }
+
+  @Test
   void plainReasonsStayAsTheyAre() {
     for (String reason : new String[] {"SMS provider answered 500", "the member has no phone number",
         "push provider unreachable: Connection refused: /127.0.0.1:40123", "Timeout", "SMTP: connection closed",
