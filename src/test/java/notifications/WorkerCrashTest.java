@@ -229,14 +229,6 @@ class WorkerCrashTest extends NotificationTestBase {
     }
   }
 
-  private long queueDepth(String channel) {
-    return withBroker(ch -> ch.queueDeclarePassive(queue(channel)).getMessageCount());
-  }
-
-  private long deadLetters(String channel) {
-    return withBroker(ch -> ch.queueDeclarePassive(deadLetterQueue(channel)).getMessageCount());
-  }
-
   private VertxInternal vertx() {
     return (VertxInternal) app.vertx();
   }

@@ -31,6 +31,7 @@ public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private final AtomicInteger connectionsSeen = new AtomicInteger();
+  private final Set<NetSocket> piped = ConcurrentHashMap.newKeySet();
   private volatile NetServer server;
   private volatile int port;
   private volatile Mode mode = Mode.FORWARD;
@@ -56,6 +57,11 @@ public final class TcpProxy implements AutoCloseable {
 
   public int connectionsSeen() {
     return connectionsSeen.get();
+  }
+
+  /** Client connections piped to the server now (a client that goes through this "node"). */
+  public int connectionsOpen() {
+    return piped.size();
   }
 
   public synchronized void cut() {
@@ -115,12 +121,15 @@ public final class TcpProxy implements AutoCloseable {
       }
       NetSocket out = ar.result();
       sockets.add(out);
+      piped.add(in);
       out.closeHandler(v -> {
         sockets.remove(out);
+        piped.remove(in);
         in.close();
       });
       in.closeHandler(v -> {
         sockets.remove(in);
+        piped.remove(in);
         out.close();
       });
       in.pipeTo(out);
@@ -137,6 +146,7 @@ public final class TcpProxy implements AutoCloseable {
       }
     }
     sockets.clear();
+    piped.clear();
   }
 
   private static <T> T await(Future<T> future) {
