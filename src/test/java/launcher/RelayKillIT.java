@@ -41,10 +41,7 @@ class RelayKillIT {
   void cleanUp() {
     for (JarProcess process : new JarProcess[] {relay, next}) {
       if (process != null) {
-        List<String> log = process.output();
-        System.out.println("RelayKillIT: a node's last lines:");
-        log.subList(Math.max(0, log.size() - 15), log.size()).forEach(l -> System.out.println("  " + l));
-        process.close();
+        process.closeShowingLast(15, "RelayKillIT: a node's last lines:");
       }
     }
     if (provider != null) {

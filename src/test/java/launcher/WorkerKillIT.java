@@ -39,10 +39,7 @@ class WorkerKillIT {
   void cleanUp() {
     for (JarProcess process : new JarProcess[] {first, second}) {
       if (process != null) {
-        List<String> log = process.output();
-        System.out.println("WorkerKillIT: a worker's last lines:");
-        log.subList(Math.max(0, log.size() - 15), log.size()).forEach(l -> System.out.println("  " + l));
-        process.close();
+        process.closeShowingLast(15, "WorkerKillIT: a worker's last lines:");
       }
     }
     if (provider != null) {

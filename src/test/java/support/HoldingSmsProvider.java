@@ -17,11 +17,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A Twilio-compatible SMS provider for crash tests: a real HTTP server on a free local port that records every
- * message as it arrives (its {@code To}) and answers 201, or, from {@link #holdAll()} until {@link #release()},
- * holds its answers, so the sends that reach it stay in flight in the worker for as long as the test wants.
+ * message as it arrives (its {@code To}) and answers 201, or holds its answer until {@link #release()} (the next
+ * request's with {@link #holdNext()}, every one's from {@link #holdAll()}), so the sends that reach it stay in
+ * flight in the worker for as long as the test wants.
  */
 public final class HoldingSmsProvider implements AutoCloseable {
 
@@ -29,6 +31,8 @@ public final class HoldingSmsProvider implements AutoCloseable {
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final List<String> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger held = new AtomicInteger();
+  private final AtomicReference<CountDownLatch> next = new AtomicReference<>();
+  private volatile CountDownLatch heldNext;
   private volatile CountDownLatch gate;
 
   public HoldingSmsProvider() {
@@ -46,6 +50,11 @@ public final class HoldingSmsProvider implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
+  /** The next request is recorded and left without an answer until {@link #release()}. */
+  public void holdNext() {
+    next.set(new CountDownLatch(1));
+  }
+
   /** From now on every request is recorded and left without an answer until {@link #release()}. */
   public void holdAll() {
     gate = new CountDownLatch(1);
@@ -55,8 +64,10 @@ public final class HoldingSmsProvider implements AutoCloseable {
   public void release() {
     CountDownLatch g = gate;
     gate = null;
-    if (g != null) {
-      g.countDown();
+    for (CountDownLatch latch : new CountDownLatch[] {g, heldNext, next.getAndSet(null)}) {
+      if (latch != null) {
+        latch.countDown();
+      }
     }
   }
 
@@ -68,6 +79,11 @@ public final class HoldingSmsProvider implements AutoCloseable {
   /** Every message received so far, in order, by recipient. */
   public List<String> received() {
     return List.copyOf(received);
+  }
+
+  /** The messages received for this phone number. */
+  public List<String> to(String phone) {
+    return received.stream().filter(phone::equals).toList();
   }
 
   /** Messages received per recipient. */
@@ -87,11 +103,16 @@ public final class HoldingSmsProvider implements AutoCloseable {
       }
     }
     received.add(to);
-    CountDownLatch g = gate;
-    if (g != null) {
+    CountDownLatch latch = next.getAndSet(null);
+    if (latch != null) {
+      heldNext = latch;
+    } else {
+      latch = gate;
+    }
+    if (latch != null) {
       held.incrementAndGet();
       try {
-        g.await(120, TimeUnit.SECONDS);
+        latch.await(120, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
