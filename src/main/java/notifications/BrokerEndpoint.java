@@ -83,7 +83,9 @@ public final class BrokerEndpoint {
     for (String each : urls.isEmpty() ? List.of(url) : urls) {
       URI uri = uri(each);
       boolean tls = "amqps".equalsIgnoreCase(uri.getScheme());
-      addresses.add(new Address(uri.getHost(), uri.getPort() != -1 ? uri.getPort()
+      // amqp:/// means localhost, as the client's own URI parsing has it
+      String host = uri.getHost() == null ? ConnectionFactory.DEFAULT_HOST : uri.getHost();
+      addresses.add(new Address(host, uri.getPort() != -1 ? uri.getPort()
           : tls ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT));
     }
     return addresses;

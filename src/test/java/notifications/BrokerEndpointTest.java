@@ -21,6 +21,7 @@ class BrokerEndpointTest {
     assertThat(BrokerEndpoint.of("amqps://u:p@a,amqps://u:p@b:6000").addresses())
         .containsExactly(new Address("a", 5671), new Address("b", 6000));
     assertThat(BrokerEndpoint.of("amqp://u:p@one:5672/").addresses()).containsExactly(new Address("one", 5672));
+    assertThat(BrokerEndpoint.of("amqp:///").addresses()).containsExactly(new Address("localhost", 5672));
   }
 
   @Test
