@@ -180,7 +180,9 @@ public final class BrokerConnection {
         }
       } else if (!closing) {
         long delay = backoff.nextDelayMs();
-        log.warn("{}: cannot reach the broker at {} ({}); retrying in {} ms", name, endpoint.redacted(),
+        // with several nodes the client reports the error of the last node it tried
+        log.warn("{}: cannot reach the broker at {} ({}{}); retrying in {} ms", name, endpoint.redacted(),
+            endpoint.nodes() > 1 ? "no node took the connection; the last one tried: " : "",
             endpoint.scrub(describe(result.cause())), delay);
         vertx.setTimer(delay, t -> connect());
       }

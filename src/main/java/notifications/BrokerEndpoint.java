@@ -91,6 +91,11 @@ public final class BrokerEndpoint {
     return addresses;
   }
 
+  /** How many nodes the URL lists. */
+  public int nodes() {
+    return Math.max(1, urls.size());
+  }
+
   /** The URLs without user and password, for log lines. */
   public String redacted() {
     List<String> out = new ArrayList<>();
