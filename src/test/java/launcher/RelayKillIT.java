@@ -2,15 +2,12 @@ package launcher;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import support.HoldingSmsProvider;
 import support.NotificationTestBase;
 import support.TcpProxy;
-import support.TestDatabase;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,100 +27,75 @@ class RelayKillIT {
   private static final int NOTIFICATIONS = 2000;
   private static final int BATCH = 500;
 
-  private final String namespace = "rkill-" + UUID.randomUUID().toString().substring(0, 8);
-  private TestDatabase db;
-  private HoldingSmsProvider provider;
-  private JarProcess relay;
-  private JarProcess next;
+  private SmsNodes nodes;
   private TcpProxy broker;
 
   @AfterEach
   void cleanUp() {
-    for (JarProcess process : new JarProcess[] {relay, next}) {
-      if (process != null) {
-        process.closeShowingLast(15, "RelayKillIT: a node's last lines:");
-      }
-    }
-    if (provider != null) {
-      provider.close();
+    if (nodes != null) {
+      nodes.close();
     }
     if (broker != null) {
       broker.close();
     }
-    if (db != null) {
-      db.drop();
-    }
-    NotificationTestBase.deleteTopology(namespace);
   }
 
   @Test
   void aRelayKilledMidPublishLosesNothingAndNoMemberIsTextedTwice() throws Exception {
-    db = TestDatabase.create("relaykill");
-    provider = new HoldingSmsProvider();
+    nodes = new SmsNodes("RelayKillIT");
     URI amqp = URI.create(NotificationTestBase.AMQP_URL);
     broker = new TcpProxy(amqp.getHost(), amqp.getPort() == -1 ? 5672 : amqp.getPort());
     // the relay alone: what it publishes waits in the queue, so the queue shows how far it got
-    relay = start(node().set("ROSTER_WORKER_INSTANCES", 0).set("ROSTER_NOTIFY_RELAY_BATCH", BATCH)
+    JarProcess relay = nodes.start(nodes.node().set("ROSTER_WORKER_INSTANCES", 0).set("ROSTER_NOTIFY_RELAY_BATCH", BATCH)
         .set("ROSTER_AMQP_URL", broker.url(NotificationTestBase.AMQP_URL)), "roster-relay");
-    List<String> phones = SmsBacklog.insert(db, NOTIFICATIONS);
+    List<String> phones = SmsBacklog.insert(nodes.db, NOTIFICATIONS);
 
-    eventually(Duration.ofSeconds(60), "the relay publishing the backlog", () -> queueDepth("") >= NOTIFICATIONS / 10);
+    eventually(Duration.ofSeconds(60), "the relay publishing the backlog",
+        () -> nodes.queueDepth("") >= NOTIFICATIONS / 10);
     broker.holdReplies();
-    long[] depth = {queueDepth(""), -1};
+    long[] depth = {nodes.queueDepth(""), -1};
     // the relay goes on publishing its batch and waits for confirms that do not come (up to 10 s): the queue
     // stops growing with messages whose rows are not recorded
     eventually(Duration.ofSeconds(8), "messages published and awaiting their confirms", () -> {
       depth[1] = depth[0];
       sleep(300);
-      depth[0] = queueDepth("");
+      depth[0] = nodes.queueDepth("");
       return depth[0] == depth[1] && depth[0] > recorded();
     });
     relay.signal("KILL");
     long killed = System.nanoTime();
     relay.awaitExit(Duration.ofSeconds(10));
-    long inQueue = queueDepth("");
+    long inQueue = nodes.queueDepth("");
     long recorded = recorded();
     assertThat(inQueue).as("killed while publishing: part of the backlog in the queue").isLessThan(NOTIFICATIONS);
     assertThat(inQueue).as("killed with messages published and their rows not recorded").isGreaterThan(recorded);
 
-    next = start(node().set("ROSTER_WORKER_INSTANCES", 2), "roster-worker");
+    nodes.start(nodes.node().set("ROSTER_WORKER_INSTANCES", 2), "roster-worker");
     eventually(Duration.ofSeconds(75), "every notification at the provider and recorded as sent",
-        () -> SmsBacklog.Tally.of(phones, provider.perRecipient()).lost().isEmpty() && sent() == NOTIFICATIONS);
+        () -> SmsBacklog.Tally.of(phones, nodes.provider.perRecipient()).lost().isEmpty()
+            && nodes.sent() == NOTIFICATIONS);
     long drainedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
     eventually(Duration.ofSeconds(20), "the outbox published and the queue empty",
-        () -> db.count("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0 && queueDepth("") == 0);
+        () -> nodes.db.count("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+            && nodes.queueDepth("") == 0);
     Thread.sleep(1000); // a doubled message would need a moment to reach the provider: give it one
 
-    SmsBacklog.Tally tally = SmsBacklog.Tally.of(phones, provider.perRecipient());
+    SmsBacklog.Tally tally = SmsBacklog.Tally.of(phones, nodes.provider.perRecipient());
     System.out.println("RelayKillIT: " + NOTIFICATIONS + " notifications in the outbox; at the kill " + inQueue
         + " messages in the queue, " + recorded + " rows recorded as published (" + (inQueue - recorded)
         + " messages the next relay publishes again); after it: " + tally.messages() + " SMS at the provider, sent "
-        + sent() + ", duplicates " + tally.duplicates() + ", lost " + tally.lost().size() + ", time to drain "
+        + nodes.sent() + ", duplicates " + tally.duplicates() + ", lost " + tally.lost().size() + ", time to drain "
         + drainedMs + " ms from the kill");
     assertThat(tally.lost()).as("notifications never sent").isEmpty();
     assertThat(tally.duplicated()).as("members texted more than once").isEmpty();
-    assertThat(db.count("SELECT count(*) FROM notification_deliveries")).as("one delivery row per notification")
+    assertThat(nodes.db.count("SELECT count(*) FROM notification_deliveries")).as("one delivery row per notification")
         .isEqualTo(NOTIFICATIONS);
-    assertThat(queueDepth(".dlq")).as("dead letters").isZero();
-  }
-
-  private NodeEnvironment node() {
-    return NodeEnvironment.database(db.url()).broker(namespace).smsProvider(provider.url())
-        .set("ROSTER_HTTP_INSTANCES", 0).set("ROSTER_SCHEDULER_ENABLED", false)
-        // the suite's retry delays, so NotificationTestBase.deleteTopology finds every queue
-        .set("ROSTER_NOTIFY_RETRY_DELAYS_MS", "300,600,1200").set("ROSTER_SHUTDOWN_DELAY_MS", 0)
-        .set("ROSTER_RATE_SMS_PER_HOUR", 10).set("JAVA_TOOL_OPTIONS", "-Xmx256m -XX:+UseSerialGC");
-  }
-
-  private static JarProcess start(NodeEnvironment node, String role) throws Exception {
-    JarProcess process = JarProcess.start(node.map(), "start");
-    process.awaitLine(l -> l.contains(role + ": connected to the broker"), Duration.ofSeconds(90));
-    return process;
+    assertThat(nodes.queueDepth(".dlq")).as("dead letters").isZero();
   }
 
   /** Outbox rows recorded as published. */
   private long recorded() {
-    return db.count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL");
+    return nodes.db.count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL");
   }
 
   private static void sleep(long ms) {
@@ -132,14 +104,5 @@ class RelayKillIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private long sent() {
-    return db.count("SELECT count(*) FROM notification_deliveries WHERE status = 'sent'");
-  }
-
-  private long queueDepth(String suffix) {
-    return NotificationTestBase.withBroker(ch -> ch.queueDeclarePassive(namespace + ".notifications.sms" + suffix)
-        .getMessageCount());
   }
 }
