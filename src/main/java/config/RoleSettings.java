@@ -34,6 +34,9 @@ final class RoleSettings {
     if (config.relayInstances() > 0 || config.workerInstances() > 0) {
       require(!config.amqpUrl().isBlank(), "missing setting: " + named("amqp.url")
           + ", the RabbitMQ URL amqp://user:password@host:port/vhost");
+      String disagreement = BrokerUrls.disagreement(BrokerUrls.split(config.amqpUrl()));
+      require(disagreement == null, variable("amqp.url") + " lists RabbitMQ nodes that are not one broker: "
+          + disagreement);
     }
     if (config.workerInstances() > 0) {
       requireWorkers(config);

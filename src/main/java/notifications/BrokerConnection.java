@@ -1,21 +1,29 @@
 package notifications;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import ops.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * One AMQP connection and channel (RabbitMQ Java client), owned by one verticle. Blocking client calls
- * run on worker threads, in order. A lost connection is re-established with backoff (0.5 s doubling to
- * 15 s), the topology is declared again, and {@code onConnected} runs again (to restart consumers).
+ * run on worker threads, in order. With several broker nodes ({@link BrokerEndpoint#addresses()}) it connects to
+ * whichever answers first, trying them in a random order so that a fleet spreads over the nodes. A lost
+ * connection is re-established the same way (so through a node that is still up) with jittered backoff
+ * ({@link Backoff}: 0.5 s doubling to 15 s), the topology is declared again, and {@code onConnected} runs again
+ * (to restart consumers).
  */
 public final class BrokerConnection {
 
@@ -25,7 +33,6 @@ public final class BrokerConnection {
   }
 
   private static final Logger log = LoggerFactory.getLogger(BrokerConnection.class);
-  private static final long MAX_BACKOFF_MS = 15_000;
   /** How long close() waits for a connect in progress (connect and handshake time out after 5 s each). */
   private static final long CLOSE_WAIT_MS = 15_000;
 
@@ -38,7 +45,7 @@ public final class BrokerConnection {
   private volatile Connection connection;
   private volatile Channel channel;
   private volatile boolean closing;
-  private long backoffMs = 500;
+  private final Backoff backoff = new Backoff(500, 15_000);
   /** The connect attempt in progress (or the last one): close() waits for it, so none outlives the owner. */
   private Future<?> attempt = Future.succeededFuture();
 
@@ -140,7 +147,9 @@ public final class BrokerConnection {
       factory.setConnectionTimeout(5000);
       factory.setHandshakeTimeout(5000);
       factory.setRequestedHeartbeat(10);
-      Connection conn = factory.newConnection(name);
+      List<Address> nodes = new ArrayList<>(endpoint.addresses());
+      Collections.shuffle(nodes); // the client shuffles too (AddressResolver.maybeShuffle); this does not rely on it
+      Connection conn = factory.newConnection(nodes, name);
       try {
         Channel ch = conn.createChannel();
         topology.declare(ch);
@@ -163,15 +172,18 @@ public final class BrokerConnection {
       }
     }, false).onComplete(result -> {
       if (result.succeeded()) {
-        backoffMs = 500;
-        if (result.result() != null) {
-          log.info("{}: connected to the broker", name);
+        backoff.reset();
+        Connection conn = result.result();
+        if (conn != null) {
+          // which node: after a node is lost, the log shows where each role went
+          log.info("{}: connected to the broker at {}:{}", name, conn.getAddress().getHostAddress(), conn.getPort());
         }
       } else if (!closing) {
-        log.warn("{}: cannot reach the broker at {} ({}); retrying in {} ms", name, endpoint.redacted(),
-            endpoint.scrub(describe(result.cause())), backoffMs);
-        long delay = backoffMs;
-        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        long delay = backoff.nextDelayMs();
+        // with several nodes the client reports the error of the last node it tried
+        log.warn("{}: cannot reach the broker at {} ({}{}); retrying in {} ms", name, endpoint.redacted(),
+            endpoint.nodes() > 1 ? "no node took the connection; the last one tried: " : "",
+            endpoint.scrub(describe(result.cause())), delay);
         vertx.setTimer(delay, t -> connect());
       }
     });
@@ -188,10 +200,13 @@ public final class BrokerConnection {
       log.warn("{}: broker connection lost: {}", name, endpoint.scrub(why));
       connection = null;
       channel = null;
+      // a node that goes away drops every client at once: jitter even the first retry, so they do not all
+      // land on the nodes left at the same instant
+      long delay = backoff.nextDelayMs();
       vertx.executeBlocking(() -> {
         conn.abort();
         return null;
-      }).onComplete(done -> connect());
+      }).onComplete(done -> vertx.setTimer(delay, t -> connect()));
     });
   }
 

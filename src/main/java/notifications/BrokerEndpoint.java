@@ -1,7 +1,9 @@
 package notifications;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.ConnectionFactory;
 import config.AppConfig;
+import config.BrokerUrls;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -15,9 +17,11 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Where the broker is and whom to trust there. For {@code amqps://} the broker's certificate must chain to a
+ * Where the broker is (one URL, or one per node of a cluster: {@link BrokerUrls}) and whom to trust there. For {@code amqps://} the broker's certificate must chain to a
  * trusted CA (the JVM's, or those of {@code amqp.trustStore}) and name the host of the URL: the RabbitMQ
  * client's own {@code amqps} default trusts any certificate. The URL's password never leaves this class:
  * log lines get {@link #redacted()} and {@link #scrub(String)}.
@@ -25,12 +29,14 @@ import java.security.cert.CertificateFactory;
 public final class BrokerEndpoint {
 
   private final String url;
+  private final List<String> urls;
   private final String trustStore;
   private final String trustStorePassword;
   private volatile SSLContext tls;
 
   private BrokerEndpoint(String url, String trustStore, String trustStorePassword) {
     this.url = url == null ? "" : url.trim();
+    this.urls = BrokerUrls.split(this.url);
     this.trustStore = trustStore == null ? "" : trustStore.trim();
     this.trustStorePassword = trustStorePassword == null ? "" : trustStorePassword;
   }
@@ -44,9 +50,16 @@ public final class BrokerEndpoint {
     return new BrokerEndpoint(url, "", "");
   }
 
-  /** A connection factory for this endpoint. Blocking (it may read the trust store): call on a worker. */
+  /**
+   * A connection factory for this endpoint: user, password, vhost and TLS of the first URL (every element has the
+   * same), hosts from {@link #addresses()}. Blocking (it may read the trust store): call on a worker.
+   */
   ConnectionFactory factory() throws Exception {
-    URI uri = uri();
+    String disagreement = BrokerUrls.disagreement(urls);
+    if (disagreement != null) {
+      throw new IllegalArgumentException("ROSTER_AMQP_URL lists RabbitMQ nodes that are not one broker: " + disagreement);
+    }
+    URI uri = uri(first());
     ConnectionFactory factory = new ConnectionFactory();
     try {
       factory.setUri(uri);
@@ -61,14 +74,40 @@ public final class BrokerEndpoint {
     return factory;
   }
 
-  /** The URL without user and password, for log lines. */
-  public String redacted() {
-    try {
-      URI uri = uri();
-      return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null).toString();
-    } catch (Exception e) {
-      return "(a malformed ROSTER_AMQP_URL)";
+  /**
+   * Every node, in the order configured. The client connects to the first that answers (with TLS, each node's
+   * certificate must name its own host). Call after {@link #factory()}, which checks the URLs.
+   */
+  List<Address> addresses() {
+    List<Address> addresses = new ArrayList<>();
+    for (String each : urls.isEmpty() ? List.of(url) : urls) {
+      URI uri = uri(each);
+      boolean tls = "amqps".equalsIgnoreCase(uri.getScheme());
+      // amqp:/// means localhost, as the client's own URI parsing has it
+      String host = uri.getHost() == null ? ConnectionFactory.DEFAULT_HOST : uri.getHost();
+      addresses.add(new Address(host, uri.getPort() != -1 ? uri.getPort()
+          : tls ? ConnectionFactory.DEFAULT_AMQP_OVER_SSL_PORT : ConnectionFactory.DEFAULT_AMQP_PORT));
     }
+    return addresses;
+  }
+
+  /** How many nodes the URL lists. */
+  public int nodes() {
+    return Math.max(1, urls.size());
+  }
+
+  /** The URLs without user and password, for log lines. */
+  public String redacted() {
+    List<String> out = new ArrayList<>();
+    for (String each : urls.isEmpty() ? List.of(url) : urls) {
+      try {
+        URI uri = uri(each);
+        out.add(new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null).toString());
+      } catch (Exception e) {
+        out.add("(a malformed ROSTER_AMQP_URL)");
+      }
+    }
+    return String.join(",", out);
   }
 
   /** The text with the URL's password (as written and decoded) blanked out, should a library quote it. */
@@ -77,15 +116,17 @@ public final class BrokerEndpoint {
       return null;
     }
     String out = text;
-    for (String secret : passwords()) {
-      if (secret.length() >= 3) {
-        out = out.replace(secret, "***");
+    for (String each : urls.isEmpty() ? List.of(url) : urls) {
+      for (String secret : passwords(each)) {
+        if (secret.length() >= 3) {
+          out = out.replace(secret, "***");
+        }
       }
     }
     return out;
   }
 
-  private String[] passwords() {
+  private static String[] passwords(String url) {
     int scheme = url.indexOf("://");
     int at = url.lastIndexOf('@');
     if (scheme < 0 || at < scheme) {
@@ -104,7 +145,11 @@ public final class BrokerEndpoint {
     }
   }
 
-  private URI uri() {
+  private String first() {
+    return urls.isEmpty() ? url : urls.get(0);
+  }
+
+  private static URI uri(String url) {
     try {
       return new URI(url);
     } catch (URISyntaxException e) {

@@ -200,6 +200,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBrokerListMustBeOneBrokerWhoseElementsDifferOnlyInHostAndPort() throws Exception {
+    String secret = "n0de-pa55word";
+    accepted(with(WORKER, "ROSTER_AMQP_URL", "amqp://roster:" + secret + "@rabbit-0:5672/, amqp://roster:" + secret
+        + "@rabbit-1:5673/,amqp://roster:" + secret + "@rabbit-2/"));
+    accepted(with(WORKER, "ROSTER_AMQP_URL", "amqps://roster:" + secret + "@a/jobs,amqps://roster:" + secret + "@b:5671/jobs"));
+    Map<String, String> refusals = Map.of(
+        "amqp://roster:" + secret + "@a/,amqp://other:" + secret + "@b/", "another user or password",
+        "amqp://roster:" + secret + "@a/,amqp://roster:wrong-" + secret + "@b/", "another user or password",
+        "amqp://roster:" + secret + "@a/,amqps://roster:" + secret + "@b/", "with TLS, or none",
+        "amqp://roster:" + secret + "@a/one,amqp://roster:" + secret + "@b/two", "the same vhost",
+        "amqp://roster:" + secret + "@a/,rabbit-1:5672", "element 2 of 2 is not an amqp:// or amqps:// URL");
+    refusals.forEach((urls, why) -> {
+      refused(with(WORKER, "ROSTER_AMQP_URL", urls), "ROSTER_AMQP_URL lists RabbitMQ nodes that are not one broker", why);
+      assertThatThrownBy(() -> load(null, with(WORKER, "ROSTER_AMQP_URL", urls)).requireProductionSettings())
+          .satisfies(e -> assertThat(e.getMessage()).as("the refusal quotes no credential").doesNotContain(secret));
+    });
+  }
+
+  @Test
   void aClusterNeedsAWayToFindItsMembers() throws Exception {
     Map<String, String> clustered = Map.of("ROSTER_CLUSTER_ENABLED", "true");
     assertThatThrownBy(() -> load(null, clustered).requireClusterSettings())

@@ -150,6 +150,14 @@ final class JarProcess implements AutoCloseable {
     return code;
   }
 
+  /** Prints the last lines of the output under a title (what a reader of a failed run wants first), then closes. */
+  void closeShowingLast(int count, String title) {
+    List<String> log = output();
+    System.out.println(title);
+    log.subList(Math.max(0, log.size() - count), log.size()).forEach(l -> System.out.println("  " + l));
+    close();
+  }
+
   @Override
   public void close() {
     process.descendants().forEach(ProcessHandle::destroyForcibly);

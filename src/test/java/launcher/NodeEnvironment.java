@@ -34,6 +34,16 @@ final class NodeEnvironment {
         .set("ROSTER_NOTIFY_CHANNEL", "log");
   }
 
+  /**
+   * Workers that send SMS through the given provider (a test's stand-in); the mail server is required by `start`
+   * but never used, since the members of these tests chose SMS only.
+   */
+  NodeEnvironment smsProvider(String url) {
+    return set("ROSTER_NOTIFY_CHANNEL", "").set("ROSTER_SMS_URL", url).set("ROSTER_SMS_ACCOUNT_SID", "AC-test")
+        .set("ROSTER_SMS_AUTH_TOKEN", "sms-test-token").set("ROSTER_SMS_FROM", "+15550001111")
+        .set("ROSTER_SMTP_HOST", "127.0.0.1").set("ROSTER_SMTP_FROM", "roster@club.example");
+  }
+
   /** Member {@code i} ("node" + i) of a Hazelcast cluster on 127.0.0.1 whose members use the given ports. */
   NodeEnvironment clusterMember(String cluster, int[] clusterPorts, int i) {
     StringBuilder members = new StringBuilder();

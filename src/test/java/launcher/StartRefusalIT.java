@@ -35,6 +35,15 @@ class StartRefusalIT {
   }
 
   @Test
+  void withBrokerNodesThatAreNotOneBroker() throws Exception {
+    assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+        "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster", "ROSTER_OIDC_AUDIENCE", "roster-api",
+        "ROSTER_AMQP_URL", "amqp://roster:node-0-Pa55@rabbit-0:5672/,amqp://roster:node-1-Pa55@rabbit-1:5672/"),
+        "ROSTER_AMQP_URL lists RabbitMQ nodes that are not one broker: element 2 (rabbit-1:5672) has another user "
+            + "or password");
+  }
+
+  @Test
   void withoutAudienceOrWithAPlainHttpIssuer() throws Exception {
     assertRefused(Map.of("ROSTER_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
         "ROSTER_OIDC_ISSUER", "https://id.example/realms/roster"), "ROSTER_OIDC_AUDIENCE");

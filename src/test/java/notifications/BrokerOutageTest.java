@@ -234,14 +234,6 @@ class BrokerOutageTest extends NotificationTestBase {
     return ids;
   }
 
-  private long queueDepth(String channel) {
-    return withBroker(ch -> ch.queueDeclarePassive(queue(channel)).getMessageCount());
-  }
-
-  private long deadLetters(String channel) {
-    return withBroker(ch -> ch.queueDeclarePassive(deadLetterQueue(channel)).getMessageCount());
-  }
-
   /** A member inserted straight into the database (channels: e-mail), with a token for its subject. */
 
 

@@ -66,7 +66,10 @@ class SecretsInLogsTest extends NotificationTestBase {
         "amqp://roster:" + AMQP_PASSWORD + "@127.0.0.1:" + closedPort + "/", // nobody listens
         "amqp://roster:" + AMQP_PASSWORD + " @127.0.0.1:5672/",           // not a URL
         "amqp://roster:" + AMQP_PASSWORD + ":x@127.0.0.1:5672/",          // user info the client cannot split
-        "amqps://roster:" + AMQP_PASSWORD + "@127.0.0.1:" + closedPort + "/");
+        "amqps://roster:" + AMQP_PASSWORD + "@127.0.0.1:" + closedPort + "/",
+        // two nodes: one down, the other refusing the login
+        "amqp://roster:" + AMQP_PASSWORD + "@127.0.0.1:" + closedPort + "/,amqp://roster:" + AMQP_PASSWORD
+            + "@127.0.0.1:5672/");
     String pgUrl = db.url().replaceFirst("://([^:@/]+)@", "://$1:" + PG_PASSWORD + "@");
     assertThat(pgUrl).as("a database URL with a password (trust auth ignores it)").contains(":" + PG_PASSWORD + "@");
     for (String url : wrongUrls) {

@@ -1,7 +1,5 @@
 package notifications;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -11,28 +9,20 @@ import io.vertx.core.internal.deployment.DeploymentContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import support.Api;
+import support.HoldingSmsProvider;
 import support.NotificationTestBase;
 import support.TcpProxy;
 import verticles.NotificationWorkerVerticle;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -67,7 +57,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WorkerCrashTest extends NotificationTestBase {
 
-  private HoldingProvider provider;
+  private HoldingSmsProvider provider;
   private TcpProxy proxy;
   /** Health of the workers this test deploys (the application's own registry is private to MainVerticle). */
   private final BrokerHealth health = new BrokerHealth();
@@ -75,7 +65,7 @@ class WorkerCrashTest extends NotificationTestBase {
 
   @Override
   protected Map<String, String> notificationSettings() {
-    provider = new HoldingProvider();
+    provider = new HoldingSmsProvider();
     Map<String, String> env = super.notificationSettings();
     env.put("ROSTER_SMS_URL", provider.url());
     // a held send must still be in flight when the test stops the worker (the lease is this + 10 s)
@@ -229,14 +219,6 @@ class WorkerCrashTest extends NotificationTestBase {
     }
   }
 
-  private long queueDepth(String channel) {
-    return withBroker(ch -> ch.queueDeclarePassive(queue(channel)).getMessageCount());
-  }
-
-  private long deadLetters(String channel) {
-    return withBroker(ch -> ch.queueDeclarePassive(deadLetterQueue(channel)).getMessageCount());
-  }
-
   private VertxInternal vertx() {
     return (VertxInternal) app.vertx();
   }
@@ -290,94 +272,6 @@ class WorkerCrashTest extends NotificationTestBase {
       return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * A Twilio-like SMS provider that records each request (recipient, body, arrival time) and answers 200; when
-   * armed with {@link #holdNext()}, the next request waits for {@link #release()} before it is answered.
-   */
-  static final class HoldingProvider implements AutoCloseable {
-
-    record Received(String to, String body, long atMillis) {
-    }
-
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool();
-    private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final AtomicReference<CountDownLatch> armed = new AtomicReference<>();
-    private volatile CountDownLatch holding;
-
-    HoldingProvider() {
-      try {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-      server.setExecutor(executor);
-      server.createContext("/", this::handle);
-      server.start();
-    }
-
-    String url() {
-      return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    void holdNext() {
-      armed.set(new CountDownLatch(1));
-    }
-
-    void release() {
-      CountDownLatch latch = holding;
-      if (latch != null) {
-        latch.countDown();
-      }
-      CountDownLatch unused = armed.getAndSet(null);
-      if (unused != null) {
-        unused.countDown();
-      }
-    }
-
-    List<Received> to(String phone) {
-      return received.stream().filter(r -> phone.equals(r.to())).toList();
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      String to = null;
-      for (String pair : body.split("&")) {
-        String[] kv = pair.split("=", 2);
-        if (kv.length == 2 && kv[0].equals("To")) {
-          to = URLDecoder.decode(kv[1], StandardCharsets.UTF_8);
-        }
-      }
-      received.add(new Received(to, body, System.currentTimeMillis()));
-      CountDownLatch latch = armed.getAndSet(null);
-      if (latch != null) {
-        holding = latch;
-        try {
-          latch.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      byte[] bytes = "{\"sid\":\"SM1\",\"status\":\"queued\"}".getBytes(StandardCharsets.UTF_8);
-      try {
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(201, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      } catch (IOException closed) {
-        // the worker that asked is gone
-      }
-    }
-
-    @Override
-    public void close() {
-      release();
-      server.stop(0);
-      executor.shutdownNow();
     }
   }
 }

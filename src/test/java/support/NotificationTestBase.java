@@ -186,6 +186,16 @@ public abstract class NotificationTestBase extends ApiTestBase {
     return queue(channel) + ".parked";
   }
 
+  /** Messages waiting in a channel's queue. */
+  protected long queueDepth(String channel) {
+    return withBroker(ch -> ch.queueDeclarePassive(queue(channel)).getMessageCount());
+  }
+
+  /** Messages in a channel's dead-letter queue. */
+  protected long deadLetters(String channel) {
+    return withBroker(ch -> ch.queueDeclarePassive(deadLetterQueue(channel)).getMessageCount());
+  }
+
   /**
    * Deletes the queues and exchanges of a namespace, best effort: with the suite's retry delays and with the
    * defaults of conf/application.yaml (processes started with `start` use those), so nothing is left behind.

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A TCP proxy on a local port in front of a server (PostgreSQL, RabbitMQ), for outage tests.
  * {@link #cut()} stops listening and closes every piped connection on both sides (the server sees its clients
  * go: RabbitMQ requeues what was not acknowledged); {@link #blackhole()} accepts connections and never answers;
- * {@link #forward()} listens again on the same port and forwards.
+ * {@link #forward()} listens again on the same port and forwards; {@link #holdReplies()} keeps the connections
+ * open and lets the clients' bytes through, but nothing the server sends back (a broker that takes messages and
+ * never confirms them).
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -31,6 +33,8 @@ public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private final AtomicInteger connectionsSeen = new AtomicInteger();
+  private final Set<NetSocket> piped = ConcurrentHashMap.newKeySet();
+  private final Set<NetSocket> replies = ConcurrentHashMap.newKeySet();
   private volatile NetServer server;
   private volatile int port;
   private volatile Mode mode = Mode.FORWARD;
@@ -56,6 +60,11 @@ public final class TcpProxy implements AutoCloseable {
 
   public int connectionsSeen() {
     return connectionsSeen.get();
+  }
+
+  /** Client connections piped to the server now (a client that goes through this "node"). */
+  public int connectionsOpen() {
+    return piped.size();
   }
 
   public synchronized void cut() {
@@ -87,6 +96,11 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
+  /** From now on nothing the server sends reaches the clients; what they send still reaches the server. */
+  public synchronized void holdReplies() {
+    replies.forEach(NetSocket::pause);
+  }
+
   private void listen(int wanted) {
     NetServer s = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(wanted)
         .setReuseAddress(true));
@@ -115,12 +129,17 @@ public final class TcpProxy implements AutoCloseable {
       }
       NetSocket out = ar.result();
       sockets.add(out);
+      piped.add(in);
+      replies.add(out);
       out.closeHandler(v -> {
         sockets.remove(out);
+        replies.remove(out);
+        piped.remove(in);
         in.close();
       });
       in.closeHandler(v -> {
         sockets.remove(in);
+        piped.remove(in);
         out.close();
       });
       in.pipeTo(out);
@@ -137,6 +156,8 @@ public final class TcpProxy implements AutoCloseable {
       }
     }
     sockets.clear();
+    piped.clear();
+    replies.clear();
   }
 
   private static <T> T await(Future<T> future) {
