@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import notifications.NotificationRepository.OutboxRow;
+import ops.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,8 @@ public final class OutboxRelay {
   private boolean stopping;
   /** The batch being published, if any: a stop waits for it. */
   private Future<Integer> current = Future.succeededFuture(0);
-  private long backoffMs = 500;
+  /** Between failed batches (database or broker trouble): 0.5 s doubling to 15 s, jittered. */
+  private final Backoff backoff = new Backoff(500, 15_000);
 
   public OutboxRelay(Vertx vertx, Pool pool, NotificationRepository repository, NotificationMetrics metrics,
                      int batchSize) {
@@ -77,12 +79,11 @@ public final class OutboxRelay {
     current.onComplete(result -> {
       draining = false;
       if (result.failed()) {
-        log.warn("outbox relay: {}; retrying in {} ms", result.cause().getMessage(), backoffMs);
-        long delay = backoffMs;
-        backoffMs = Math.min(backoffMs * 2, 15_000);
+        long delay = backoff.nextDelayMs();
+        log.warn("outbox relay: {}; retrying in {} ms", result.cause().getMessage(), delay);
         vertx.setTimer(delay, t -> wake());
       } else {
-        backoffMs = 500;
+        backoff.reset();
         if (result.result() == batchSize || wakeAgain) {
           wake();
         }
