@@ -57,15 +57,23 @@ public final class CronRepository {
         });
   }
 
-  /** Enabled jobs whose next run is due, oldest first. */
-  public Future<List<CronJob>> due(SqlClient db, int limit) {
-    return db.preparedQuery("SELECT " + CronJob.COLUMNS + " FROM cron_jobs WHERE enabled AND next_run <= now() "
-            + "ORDER BY next_run LIMIT $1")
+  /** Jobs due now, and now by the database's clock: the one clock every scheduler node computes instants from. */
+  public record Due(Instant now, List<CronJob> jobs) {
+  }
+
+  /** Enabled jobs whose next run is due, oldest first, with the database's now() (null when none is due). */
+  public Future<Due> due(SqlClient db, int limit) {
+    return db.preparedQuery("SELECT now() AS db_now, " + CronJob.COLUMNS + " FROM cron_jobs WHERE enabled "
+            + "AND next_run <= now() ORDER BY next_run LIMIT $1")
         .execute(Tuple.of(limit))
         .map(rows -> {
           List<CronJob> jobs = new ArrayList<>();
-          rows.forEach(r -> jobs.add(CronJob.from(r)));
-          return jobs;
+          Instant now = null;
+          for (Row r : rows) {
+            now = r.getOffsetDateTime("db_now").toInstant();
+            jobs.add(CronJob.from(r));
+          }
+          return new Due(now, jobs);
         });
   }
 

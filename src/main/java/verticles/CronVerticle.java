@@ -12,6 +12,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
 
+import java.time.Clock;
+
 /** Wiring of the scheduler on this node: the built-in jobs, and the leader loop ticking. One per node. */
 public final class CronVerticle extends VerticleBase {
 
@@ -31,7 +33,8 @@ public final class CronVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     pool = Database.schedulerPool(vertx, config);
     CronRepository repository = new CronRepository();
-    scheduler = new Scheduler(pool, repository, election, metrics, config.nodeId(), config.leaseSeconds());
+    scheduler = new Scheduler(pool, repository, election, metrics, config.nodeId(), config.leaseSeconds(),
+        Clock.systemUTC());
     return new CronService(pool, repository, config.nodeId()).ensureDefaults()
         .onSuccess(v -> timer = vertx.setPeriodic(config.schedulerTickMs(), t -> scheduler.tick()));
   }
