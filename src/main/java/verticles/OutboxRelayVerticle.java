@@ -44,7 +44,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
     pool = Database.pool(vertx, config, 4);
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     relay = new OutboxRelay(vertx, pool, new NotificationRepository(), new NotificationMetrics(registry),
-        config.relayBatchSize());
+        config.relayBatchSize(), OutboxRelay.PUBLISH_TIMEOUT_MS, OutboxRelay.CLAIM_LEASE_MS);
     broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-relay", topologyOf(config), relay::onConnected);
     relay.attach(broker);
     health.register(broker);
