@@ -135,6 +135,8 @@ public final class AppConfig {
   public int retentionDays() { return integer("scheduler", "retentionDays", 14); }
   public boolean schedulerEnabled() { return bool("scheduler", "enabled", true); }
   public String concurrencyDefault() { return string("scheduler", "concurrency", "forbid"); }
+  /** How long past its lease a run (or a delivery) may sit before the leader's sweeper queues it again. */
+  public int sweeperGraceMs() { return positive("sweeper", "graceMs", 60000, "ROSTER_SWEEPER_GRACE_MS"); }
 
   public boolean clusterEnabled() { return bool("cluster", "enabled", false); }
   public String clusterMembers() { return string("cluster", "members", ""); }

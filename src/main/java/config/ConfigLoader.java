@@ -102,6 +102,7 @@ public final class ConfigLoader {
       Map.entry("ROSTER_SCHEDULER_RETRY_DELAYS_MS", "scheduler.retryDelaysMs"),
       Map.entry("ROSTER_SCHEDULER_TASK_TIMEOUT_MS", "scheduler.taskTimeoutMs"),
       Map.entry("ROSTER_SCHEDULER_RETENTION_DAYS", "scheduler.retentionDays"),
+      Map.entry("ROSTER_SWEEPER_GRACE_MS", "sweeper.graceMs"),
       Map.entry("ROSTER_CLUSTER_NAME", "cluster.name"),
       Map.entry("ROSTER_CLUSTER_DISCOVERY", "cluster.discovery"),
       Map.entry("ROSTER_CLUSTER_K8S_SERVICE", "cluster.kubernetesService"),

@@ -10,7 +10,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Scheduler metrics: runs by task and outcome, run duration, lateness of the last run, leadership, fenced claims. */
+/**
+ * Scheduler metrics: runs by task and outcome, run duration, lateness of the last run, leadership, fenced claims,
+ * runs the sweeper queued again.
+ */
 public final class CronMetrics {
 
   private final MeterRegistry registry;
@@ -54,6 +57,15 @@ public final class CronMetrics {
     if (registry != null) {
       counters.computeIfAbsent("fenced", k -> Counter.builder("roster.scheduler.fenced.claims")
           .description("Claims refused because this node's lease epoch was superseded").register(registry)).increment();
+    }
+  }
+
+  /** roster_scheduler_runs_republished_total: stuck runs the sweeper queued again. */
+  public void republished(int runs) {
+    if (registry != null && runs > 0) {
+      counters.computeIfAbsent("republished", k -> Counter.builder("roster.scheduler.runs.republished")
+          .description("Runs found stuck past their lease and queued again by the run sweeper").register(registry))
+          .increment(runs);
     }
   }
 }
