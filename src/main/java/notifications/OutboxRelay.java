@@ -52,6 +52,8 @@ public final class OutboxRelay {
   private BrokerConnection broker;
   private boolean draining;
   private boolean wakeAgain;
+  /** A retry is scheduled: wakes meanwhile (poll, NOTIFY) wait for it instead of starting more failing batches. */
+  private boolean backingOff;
   private boolean stopping;
   /** The batch being published, if any: a stop waits for it. */
   private Future<Integer> current = Future.succeededFuture(0);
@@ -93,6 +95,9 @@ public final class OutboxRelay {
       wakeAgain = true;
       return;
     }
+    if (backingOff) {
+      return;
+    }
     draining = true;
     wakeAgain = false;
     current = drainBatch();
@@ -101,7 +106,11 @@ public final class OutboxRelay {
       if (result.failed()) {
         long delay = backoff.nextDelayMs();
         log.warn("outbox relay: {}; retrying in {} ms", result.cause().getMessage(), delay);
-        vertx.setTimer(delay, t -> wake());
+        backingOff = true;
+        vertx.setTimer(delay, t -> {
+          backingOff = false;
+          wake();
+        });
       } else {
         backoff.reset();
         if (result.result() == batchSize || wakeAgain) {
