@@ -57,6 +57,12 @@ public final class CronRepository {
         });
   }
 
+  /** now() by the database's clock: the one clock jobs are scheduled and runs stamped by, whatever the node's says. */
+  public Future<Instant> now(SqlClient db) {
+    return db.query("SELECT now() AS now").execute()
+        .map(rows -> rows.iterator().next().getOffsetDateTime("now").toInstant());
+  }
+
   /** Jobs due now, and now by the database's clock: the one clock every scheduler node computes instants from. */
   public record Due(Instant now, List<CronJob> jobs) {
   }
