@@ -1,22 +1,16 @@
 package cron;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import support.ApiTestBase;
+import support.DirectDatabaseTestBase;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,32 +19,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * grace, with the same task message a claim writes, and leaves alone live, recent, pending and finished runs; a
  * run that finished after it was queued again is not run again (the worker's start finds it done).
  */
-class RunSweeperTest extends ApiTestBase {
+class RunSweeperTest extends DirectDatabaseTestBase {
 
   private static final long GRACE_MS = 1500;
 
-  private Pool pool;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private RunSweeper sweeper;
   private String job;
 
-  /** No scheduler, no broker: the outbox rows and runs here are only this test's. */
-  @Override
-  protected Map<String, String> serviceSettings() {
-    return Map.of("ROSTER_SCHEDULER_ENABLED", "false");
-  }
-
   @BeforeAll
-  void openPool() {
-    pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(db.url())).using(app.vertx()).build();
+  void makeSweeper() {
     sweeper = new RunSweeper(new CronRepository(), new CronMetrics(registry), GRACE_MS);
-  }
-
-  @AfterAll
-  void closePool() {
-    if (pool != null) {
-      pool.close();
-    }
   }
 
   @BeforeEach
@@ -145,11 +124,4 @@ class RunSweeperTest extends ApiTestBase {
     return counter == null ? 0 : counter.count();
   }
 
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -1,18 +1,12 @@
 package cron;
 
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import support.ApiTestBase;
+import support.DirectDatabaseTestBase;
 import support.NotificationTestBase;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,27 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The scheduler goes by the database's clock: a node whose own clock runs 10 minutes ahead claims every instant
  * in turn (none skipped), and stamps each run's lateness by the database's time, not its own.
  */
-class SchedulerClockTest extends ApiTestBase {
-
-  private Pool pool;
-
-  /** The service's own scheduler stays off: only the scheduler this test builds claims. */
-  @Override
-  protected Map<String, String> serviceSettings() {
-    return Map.of("ROSTER_SCHEDULER_ENABLED", "false");
-  }
-
-  @BeforeAll
-  void openPool() {
-    pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(db.url())).using(app.vertx()).build();
-  }
-
-  @AfterAll
-  void closePool() {
-    if (pool != null) {
-      pool.close();
-    }
-  }
+class SchedulerClockTest extends DirectDatabaseTestBase {
 
   @Test
   void aNodeWhoseClockRunsAheadSkipsNoInstantAndStampsRunsByDatabaseTime() throws Exception {

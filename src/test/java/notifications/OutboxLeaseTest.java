@@ -2,16 +2,12 @@ package notifications;
 
 import com.rabbitmq.client.GetResponse;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
 import notifications.NotificationRepository.OutboxRow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import support.ApiTestBase;
+import support.DirectDatabaseTestBase;
 import support.LogCapture;
 import support.NotificationTestBase;
 import support.TcpProxy;
@@ -21,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -36,24 +31,16 @@ import static support.NotificationTestBase.eventually;
  * claimed are skipped by another until the lease ends, and a publish that is not confirmed in time (the broker
  * stalls) leaves the rows unpublished, released for the next try, which publishes them once the broker answers.
  */
-class OutboxLeaseTest extends ApiTestBase {
+class OutboxLeaseTest extends DirectDatabaseTestBase {
 
   private final String namespace = "test-" + UUID.randomUUID().toString().substring(0, 8);
   private final NotificationRepository repository = new NotificationRepository();
-  private Pool pool;
   private Context context;
   private TcpProxy proxy;
   private BrokerConnection broker;
 
-  /** No scheduler and no broker in the service: the outbox rows here are only this test's, moved by its relay. */
-  @Override
-  protected Map<String, String> serviceSettings() {
-    return Map.of("ROSTER_SCHEDULER_ENABLED", "false");
-  }
-
   @BeforeAll
-  void openPool() {
-    pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(db.url())).using(app.vertx()).build();
+  void takeContext() {
     context = app.vertx().getOrCreateContext();
   }
 
@@ -64,9 +51,6 @@ class OutboxLeaseTest extends ApiTestBase {
     }
     if (proxy != null) {
       proxy.close();
-    }
-    if (pool != null) {
-      pool.close();
     }
     NotificationTestBase.deleteTopology(namespace);
   }
@@ -174,11 +158,4 @@ class OutboxLeaseTest extends ApiTestBase {
     return result.get(10, TimeUnit.SECONDS);
   }
 
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }
