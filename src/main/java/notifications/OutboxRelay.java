@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 public final class OutboxRelay {
 
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-  /** How long a batch may take to publish and be confirmed; the claim lease must outlast it (see the verticle). */
+  /** How long a batch may take to publish and be confirmed; the claim lease must outlast it. */
   public static final long PUBLISH_TIMEOUT_MS = 15_000;
   /** How long a claimed batch stays this relay's: publish timeout, mark and slack, so a live relay keeps its rows. */
   public static final long CLAIM_LEASE_MS = 60_000;
