@@ -119,7 +119,7 @@ public final class AppConfig {
   /** "log" routes every notification to the log channel (start-dev); empty for the real channels. */
   public String notifyChannelOverride() { return string("notifications", "channel", ""); }
 
-  /** How overdue a delivery's attempt must be before the leader's sweeper queues it again. */
+  /** How overdue a delivery's attempt (or how far past its lease a run) must be before the leader's sweeper queues it again. */
   public int sweeperGraceMs() { return integer("sweeper", "graceMs", 60000); }
   /** How often the scheduler leader sweeps for overdue deliveries. */
   public int sweeperIntervalMs() { return integer("sweeper", "intervalMs", 15000); }

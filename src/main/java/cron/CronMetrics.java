@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Scheduler metrics: runs by task and outcome, run duration, lateness of the last claimed run, leadership (this
- * node leads; the lease epoch it took), fenced claims.
+ * node leads; the lease epoch it took), fenced claims, runs the sweeper queued again.
  */
 public final class CronMetrics {
 
@@ -73,6 +73,15 @@ public final class CronMetrics {
   public void fenced() {
     if (fenced != null) {
       fenced.increment();
+    }
+  }
+
+  /** roster_scheduler_runs_republished_total: stuck runs the sweeper queued again. */
+  public void republished(int runs) {
+    if (registry != null && runs > 0) {
+      counters.computeIfAbsent("republished", k -> Counter.builder("roster.scheduler.runs.republished")
+          .description("Runs found stuck past their lease and queued again by the run sweeper").register(registry))
+          .increment(runs);
     }
   }
 }

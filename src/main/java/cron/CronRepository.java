@@ -57,15 +57,29 @@ public final class CronRepository {
         });
   }
 
-  /** Enabled jobs whose next run is due, oldest first. */
-  public Future<List<CronJob>> due(SqlClient db, int limit) {
-    return db.preparedQuery("SELECT " + CronJob.COLUMNS + " FROM cron_jobs WHERE enabled AND next_run <= now() "
-            + "ORDER BY next_run LIMIT $1")
+  /** now() by the database's clock: the one clock jobs are scheduled and runs stamped by, whatever the node's says. */
+  public Future<Instant> now(SqlClient db) {
+    return db.query("SELECT now() AS now").execute()
+        .map(rows -> rows.iterator().next().getOffsetDateTime("now").toInstant());
+  }
+
+  /** Jobs due now, and now by the database's clock: the one clock every scheduler node computes instants from. */
+  public record Due(Instant now, List<CronJob> jobs) {
+  }
+
+  /** Enabled jobs whose next run is due, oldest first, with the database's now() (null when none is due). */
+  public Future<Due> due(SqlClient db, int limit) {
+    return db.preparedQuery("SELECT now() AS db_now, " + CronJob.COLUMNS + " FROM cron_jobs WHERE enabled "
+            + "AND next_run <= now() ORDER BY next_run LIMIT $1")
         .execute(Tuple.of(limit))
         .map(rows -> {
           List<CronJob> jobs = new ArrayList<>();
-          rows.forEach(r -> jobs.add(CronJob.from(r)));
-          return jobs;
+          Instant now = null;
+          for (Row r : rows) {
+            now = r.getOffsetDateTime("db_now").toInstant();
+            jobs.add(CronJob.from(r));
+          }
+          return new Due(now, jobs);
         });
   }
 
@@ -160,11 +174,43 @@ public final class CronRepository {
 
   /** Queues a run for the task workers, through the outbox (published to {ns}.tasks by the relay). */
   public Future<Void> enqueue(SqlClient tx, JobRun run, String taskName, JsonObject payload, int retry) {
-    JsonObject message = new JsonObject().put("runId", run.id().toString()).put("jobId", run.jobId().toString())
+    return insertTaskMessage(tx, run.id(), run.jobId(), taskName, payload, retry);
+  }
+
+  /** The one shape of a task message, as task workers read it; the relay publishes it with the run id as id. */
+  private Future<Void> insertTaskMessage(SqlClient db, UUID runId, UUID jobId, String taskName, JsonObject payload,
+                                         int retry) {
+    JsonObject message = new JsonObject().put("runId", runId.toString()).put("jobId", jobId.toString())
         .put("taskName", taskName).put("payload", payload).put("retry", retry);
-    return tx.preparedQuery("INSERT INTO outbox (kind, payload) VALUES ('task.run', $1)")
+    return db.preparedQuery("INSERT INTO outbox (kind, payload) VALUES ('task.run', $1)")
         .execute(Tuple.of(message))
         .mapEmpty();
+  }
+
+  // ---- the run sweeper
+
+  /**
+   * Takes the runs that sit {@code running} or {@code retrying} more than {@code graceMs} past their lease (their
+   * worker died, or their retry message was lost) and moves each lease to now, so the next sweep leaves them
+   * alone for another grace. One statement: sweepers on several nodes never take the same run.
+   */
+  public Future<List<RunnableRun>> takeStuckRuns(SqlClient db, long graceMs, int limit) {
+    return db.preparedQuery("UPDATE job_runs r SET lease_until = now() FROM cron_jobs j WHERE j.id = r.job_id "
+            + "AND r.id IN (SELECT id FROM job_runs WHERE status IN ('running', 'retrying') "
+            + "AND lease_until < now() - make_interval(secs => $1) ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED) "
+            + "RETURNING r.id, r.job_id, r.attempts, j.task_name, j.payload")
+        .execute(Tuple.of(graceMs / 1000.0, limit))
+        .map(rows -> {
+          List<RunnableRun> runs = new ArrayList<>();
+          rows.forEach(r -> runs.add(new RunnableRun(r.getUUID("id"), r.getUUID("job_id"), r.getString("task_name"),
+              (JsonObject) r.getValue("payload"), r.getInteger("attempts"))));
+          return runs;
+        });
+  }
+
+  /** Queues a run again, as its next retry; the worker's start decides whether anything is left to run. */
+  public Future<Void> requeue(SqlClient db, RunnableRun run) {
+    return insertTaskMessage(db, run.runId(), run.jobId(), run.taskName(), run.payload(), run.attempts());
   }
 
   // ---- runs (task workers)
@@ -228,11 +274,27 @@ public final class CronRepository {
         .mapEmpty();
   }
 
-  /** A failed attempt that will be retried. */
-  public Future<Void> retrying(SqlClient db, UUID runId, String error) {
-    return db.preparedQuery("UPDATE job_runs SET status = 'retrying', error = $2, lease_until = NULL WHERE id = $1")
-        .execute(Tuple.of(runId, error))
+  /** A failed attempt that will be retried; its lease says when the next attempt is due (the sweeper's cue). */
+  public Future<Void> retrying(SqlClient db, UUID runId, String error, long nextAttemptInMs) {
+    return db.preparedQuery("UPDATE job_runs SET status = 'retrying', error = $2, "
+            + "lease_until = now() + make_interval(secs => $3) WHERE id = $1")
+        .execute(Tuple.of(runId, error, nextAttemptInMs / 1000.0))
         .mapEmpty();
+  }
+
+  /**
+   * The broker dead-lettered the run's message: the run fails with the reason, unless it already ended or a live
+   * worker runs it now (that worker settles it). The job shows the failure too.
+   * @return whether the run was failed now
+   */
+  public Future<Boolean> failDeadLettered(SqlClient db, UUID runId, String reason) {
+    return db.preparedQuery("WITH r AS (UPDATE job_runs SET status = 'failed', error = $2, finished_at = now(), "
+            + "lease_until = NULL WHERE id = $1 AND status IN ('pending', 'running', 'retrying') "
+            + "AND NOT (status = 'running' AND lease_until > now()) RETURNING job_id), "
+            + "j AS (UPDATE cron_jobs SET status = 'failed' WHERE id = (SELECT job_id FROM r)) "
+            + "SELECT count(*) AS n FROM r")
+        .execute(Tuple.of(runId, reason))
+        .map(rows -> rows.iterator().next().getLong("n") > 0);
   }
 
   public Future<Void> log(SqlClient db, UUID runId, String level, String message) {

@@ -38,9 +38,9 @@ public final class CronService {
       CronSchedule schedule = parse(body.getString("cronExpression"), timezone);
       requireRunnable(task, body.getJsonObject("payload"));
       boolean enabled = body.getBoolean("enabled", true);
-      Instant next = enabled ? schedule.next(Instant.now()).orElse(null) : null;
-      return repository.insert(pool, task, schedule.expression(), timezone,
-          body.getJsonObject("payload", new JsonObject()), enabled, body.getString("concurrency", "forbid"), next, null);
+      return repository.now(pool).compose(now -> repository.insert(pool, task, schedule.expression(), timezone,
+          body.getJsonObject("payload", new JsonObject()), enabled, body.getString("concurrency", "forbid"),
+          enabled ? schedule.next(now).orElse(null) : null, null));
     });
   }
 
@@ -52,13 +52,15 @@ public final class CronService {
         new Default("reminders", "send_event_reminders", "*/15 * * * *", new JsonObject().put("windowHours", 24)),
         new Default("schedules", "generate_schedule", "0 3 * * *", new JsonObject().put("weeksAhead", 4)),
         new Default("purge", "purge_expired", "30 4 * * *", new JsonObject()));
-    Future<Void> chain = Future.succeededFuture();
-    for (Default d : defaults) {
-      Instant next = CronSchedule.parse(d.expression(), "UTC").next(Instant.now()).orElseThrow();
-      chain = chain.compose(v -> repository.insert(pool, d.task(), d.expression(), "UTC", d.payload(), true, "forbid",
-          next, d.key()).mapEmpty());
-    }
-    return chain;
+    return repository.now(pool).compose(now -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (Default d : defaults) {
+        Instant next = CronSchedule.parse(d.expression(), "UTC").next(now).orElseThrow();
+        chain = chain.compose(v -> repository.insert(pool, d.task(), d.expression(), "UTC", d.payload(), true,
+            "forbid", next, d.key()).mapEmpty());
+      }
+      return chain;
+    });
   }
 
   public Future<JsonObject> status(Caller caller) {
@@ -79,31 +81,33 @@ public final class CronService {
             .map(rows -> Page.of(rows, limit, JobRun::toJson, JobRun::scheduledFor, JobRun::id)));
   }
 
-  /** A change of expression, zone or enabled state schedules the next run afresh from now. */
+  /** A change of expression, zone or enabled state schedules the next run afresh from now (the database's). */
   public Future<CronJob> update(Caller caller, UUID id, JsonObject changes) {
-    return admin(caller).compose(v -> repository.findById(pool, id)).compose(job -> {
-      if (job == null) {
-        return Future.failedFuture(notFound());
-      }
-      String expression = changes.getString("cronExpression", job.cronExpression());
-      String timezone = changes.getString("timezone", job.timezone());
-      boolean enabled = changes.getBoolean("enabled", job.enabled());
-      CronSchedule schedule = parse(expression, timezone);
-      requireRunnable(job.taskName(), changes.getJsonObject("payload"));
-      boolean reschedule = changes.containsKey("cronExpression") || changes.containsKey("timezone")
-          || changes.containsKey("enabled");
-      Instant next = !enabled ? null
-          : reschedule ? schedule.next(Instant.now()).orElse(null)
-          : job.nextRun() == null ? null : job.nextRun().toInstant();
-      return repository.update(pool, id, changes.containsKey("cronExpression") ? schedule.expression() : null,
-          changes.getString("timezone"), changes.getBoolean("enabled"), changes.getJsonObject("payload"),
-          changes.getString("concurrency"), next);
-    }).map(job -> {
-      if (job == null) {
-        throw notFound();
-      }
-      return job;
-    });
+    return admin(caller).compose(v -> repository.findById(pool, id)).compose(job -> job == null
+        ? Future.failedFuture(notFound())
+        : repository.now(pool).compose(now -> update(job, changes, now)));
+  }
+
+  /** Bad input throws an ApiError: the caller's compose turns it into the failed future. */
+  private Future<CronJob> update(CronJob job, JsonObject changes, Instant now) {
+    String expression = changes.getString("cronExpression", job.cronExpression());
+    String timezone = changes.getString("timezone", job.timezone());
+    boolean enabled = changes.getBoolean("enabled", job.enabled());
+    CronSchedule schedule = parse(expression, timezone);
+    requireRunnable(job.taskName(), changes.getJsonObject("payload"));
+    boolean reschedule = changes.containsKey("cronExpression") || changes.containsKey("timezone")
+        || changes.containsKey("enabled");
+    Instant next = !enabled ? null
+        : reschedule ? schedule.next(now).orElse(null)
+        : job.nextRun() == null ? null : job.nextRun().toInstant();
+    return repository.update(pool, job.id(), changes.containsKey("cronExpression") ? schedule.expression() : null,
+        changes.getString("timezone"), changes.getBoolean("enabled"), changes.getJsonObject("payload"),
+        changes.getString("concurrency"), next).map(updated -> {
+          if (updated == null) { // deleted meanwhile
+            throw notFound();
+          }
+          return updated;
+        });
   }
 
   public Future<Void> delete(Caller caller, UUID id) {
@@ -117,7 +121,8 @@ public final class CronService {
       if (job == null) {
         return Future.failedFuture(notFound());
       }
-      return repository.insertRun(tx, jobId, Instant.now(), "manual", null, null, 0)
+      return repository.now(tx)
+          .compose(now -> repository.insertRun(tx, jobId, now, "manual", null, null, 0))
           .compose(run -> repository.enqueue(tx, run, job.taskName(), job.payload(), 0).map(run));
     })));
   }

@@ -5,6 +5,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Instant;
 
 /**
@@ -26,6 +27,9 @@ import java.time.Instant;
  * its task message. A node whose epoch was superseded cannot claim. Missed instants (downtime) fire once, late,
  * and the run records how late. Besides claims, the leader runs the {@linkplain #duty duties} registered with it
  * (e.g. sweepers), each fenced the same way.
+ * <p>Time is the database's: the following instant and the lateness are computed from the now() read with the
+ * due jobs, never from this node's clock, so a node whose clock runs ahead can neither skip instants nor stamp
+ * runs late. The node's clock is only compared with it, to warn about skew.
  */
 public final class Scheduler {
 
@@ -35,6 +39,8 @@ public final class Scheduler {
   static final long RENEW_MS = 1000;
   /** How long a follower that is not the preferred candidate leaves an expired lease to the preferred one. */
   static final long DEFERENCE_MS = 1000;
+  /** A node clock further than this from the database's is worth a warning (its logs and tokens are off too). */
+  static final long SKEW_WARNING_MS = 5000;
 
   /** The claim was refused: our lease is gone. */
   static final class FencedOut extends RuntimeException {
@@ -49,6 +55,8 @@ public final class Scheduler {
   private final CronMetrics metrics;
   private final String node;
   private final int leaseSeconds;
+  private final Clock clock;
+  private boolean skewed;
   private Long epoch;
   /** Monotonic times (ms): the last renewal tried and the last that succeeded, while leading. */
   private long renewTriedAt;
@@ -62,13 +70,14 @@ public final class Scheduler {
   private final LeaderDuties duties = new LeaderDuties();
 
   public Scheduler(Pool pool, CronRepository repository, LeaderElection election, CronMetrics metrics, String node,
-                   int leaseSeconds) {
+                   int leaseSeconds, Clock clock) {
     this.pool = pool;
     this.repository = repository;
     this.election = election;
     this.metrics = metrics;
     this.node = node;
     this.leaseSeconds = leaseSeconds;
+    this.clock = clock;
   }
 
   /**
@@ -168,19 +177,34 @@ public final class Scheduler {
   }
 
   private Future<Void> claimDue() {
-    return repository.due(pool, BATCH).compose(jobs -> {
+    return repository.due(pool, BATCH).compose(due -> {
+      if (due.now() != null) {
+        compareClocks(due.now());
+      }
       Future<Void> chain = Future.succeededFuture();
-      for (CronJob job : jobs) {
-        chain = chain.compose(v -> epoch == null ? Future.succeededFuture() : claim(job));
+      for (CronJob job : due.jobs()) {
+        chain = chain.compose(v -> epoch == null ? Future.succeededFuture() : claim(job, due.now()));
       }
       return chain;
     });
   }
 
-  private Future<Void> claim(CronJob job) {
+  /** One warning when this node's clock drifts from the database's, one line when it is back. */
+  private void compareClocks(Instant databaseNow) {
+    long skewMs = clock.millis() - databaseNow.toEpochMilli();
+    if (Math.abs(skewMs) > SKEW_WARNING_MS && !skewed) {
+      log.warn("{}: this node's clock is {} ms {} the database's; the scheduler goes by the database's", node,
+          Math.abs(skewMs), skewMs > 0 ? "ahead of" : "behind");
+    } else if (Math.abs(skewMs) <= SKEW_WARNING_MS && skewed) {
+      log.info("{}: this node's clock agrees with the database's again", node);
+    }
+    skewed = Math.abs(skewMs) > SKEW_WARNING_MS;
+  }
+
+  /** Claims one due job's current instant; {@code now} is the database's, read with the due jobs. */
+  private Future<Void> claim(CronJob job, Instant now) {
     long claimEpoch = epoch;
     Instant current = job.nextRun().toInstant();
-    Instant now = Instant.now();
     Instant following;
     try {
       following = CronSchedule.parse(job.cronExpression(), job.timezone())

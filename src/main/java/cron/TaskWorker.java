@@ -6,12 +6,15 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import db.Database;
 import notifications.BrokerConnection;
+import ops.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +22,20 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Runs job runs from the {ns}.tasks queue: starts the run (or skips it under "forbid" while another run of the
  * job is running), runs its task, and records the outcome. A failing task is retried through the delay queues
  * with growing delays up to the configured attempts, then its run is failed. A run whose worker died is taken
- * over once its lease expires.
+ * over once its lease expires (the leader's {@link RunSweeper} queues it again).
+ * <p>The database going away is not the run's fault: a step that fails while the database does not answer (a
+ * probe on the pool says so) stops the consumers, keeps the messages in hand unacknowledged, probes the pool
+ * with jittered backoff, and on its return resumes the consumers and retries the step (the start, or the
+ * recording of an outcome the task already reached: a task is not run again because its outcome could not be
+ * written). So there is no requeue loop that would reach a quorum queue's delivery limit, and this worker never
+ * dead-letters a run message. One that reaches {ns}.tasks.dlq anyway (the broker's delivery limit) is read from
+ * there and its run failed with the reason, visible in the API; a manual trigger runs the job again.
  */
 public final class TaskWorker {
 
@@ -39,9 +50,17 @@ public final class TaskWorker {
   private final String node;
   private final int maxAttempts;
   private final long timeoutMs;
+  /** Between probes of the pool while the database does not answer. */
+  private final Backoff probeBackoff = new Backoff(500, 15_000);
   private BrokerConnection broker;
   private volatile Channel consuming;
   private volatile String consumerTag;
+  private volatile String deadLetterTag;
+  private volatile Channel consumersOn;
+  private volatile boolean databaseDown;
+  private volatile boolean stopping;
+  /** Completes when the database answers again (while it is down); the steps in hand wait for it. */
+  private Promise<Void> databaseBack;
   private int inFlight;
 
   public TaskWorker(Vertx vertx, Pool pool, CronRepository repository, Tasks tasks, CronMetrics metrics, String node,
@@ -66,13 +85,11 @@ public final class TaskWorker {
    * A run still going then is taken over by another worker once its lease expires, as after a crash.
    */
   public Future<Void> drain(long timeoutMs) {
-    Channel ch = consuming;
-    String tag = consumerTag;
-    Future<Void> cancelled = ch == null || tag == null ? Future.succeededFuture() : broker.callOn(ch, c -> {
-      c.basicCancel(tag);
-      return null;
-    });
-    return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + timeoutMs));
+    stopping = true;
+    if (databaseBack != null) {
+      databaseBack.tryFail("stopping"); // what waits for the database is given back: the broker redelivers it
+    }
+    return stopConsuming().otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + timeoutMs));
   }
 
   private Future<Void> waitForIdle(long deadline) {
@@ -83,25 +100,66 @@ public final class TaskWorker {
       }
       return Future.succeededFuture();
     }
-    io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+    Promise<Void> later = Promise.promise();
     vertx.setTimer(50, t -> waitForIdle(deadline).onComplete(later));
     return later.future();
   }
 
-  /** Runs on each (re)connect, on a worker thread. */
+  /** Runs on each (re)connect, on a worker thread; while the database is down the probe starts the consumers. */
   public Void onConnected(Channel ch) throws IOException {
     ch.basicQos(4);
     ch.confirmSelect();
+    consuming = ch;
+    if (!databaseDown && !stopping) {
+      startConsumers(ch);
+    }
+    return null;
+  }
+
+  /** On a worker thread: consume the task queue and its dead-letter queue on this channel (once). */
+  private synchronized void startConsumers(Channel ch) throws IOException {
+    if (consumersOn == ch) {
+      return; // the probe and a reconnect may both start them
+    }
+    consumersOn = ch;
     String tag = "roster-tasks-" + UUID.randomUUID();
     consumerTag = tag;
-    consuming = ch;
     ch.basicConsume(broker.topology().taskQueue(), false, tag, new DefaultConsumer(ch) {
       @Override
       public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
         context.runOnContext(v -> handle(ch, envelope.getDeliveryTag(), body));
       }
     });
-    return null;
+    String dlqTag = "roster-tasks-dlq-" + UUID.randomUUID();
+    deadLetterTag = dlqTag;
+    ch.basicConsume(broker.topology().taskDeadLetterQueue(), false, dlqTag, new DefaultConsumer(ch) {
+      @Override
+      public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        context.runOnContext(v -> deadLettered(ch, envelope.getDeliveryTag(), props, body));
+      }
+    });
+  }
+
+  /** Cancels both consumers; the messages in hand stay unacknowledged (the broker sends no more meanwhile). */
+  private Future<Void> stopConsuming() {
+    Channel ch = consuming;
+    String tag = consumerTag;
+    String dlqTag = deadLetterTag;
+    consumerTag = null;
+    deadLetterTag = null;
+    consumersOn = null;
+    if (ch == null || (tag == null && dlqTag == null)) {
+      return Future.succeededFuture();
+    }
+    return broker.callOn(ch, c -> {
+      if (tag != null) {
+        c.basicCancel(tag);
+      }
+      if (dlqTag != null) {
+        c.basicCancel(dlqTag);
+      }
+      return null;
+    });
   }
 
   private void handle(Channel ch, long tag, byte[] body) {
@@ -117,7 +175,7 @@ public final class TaskWorker {
     }
     int retry = message.getInteger("retry", 0);
     inFlight++;
-    pool.withTransaction(tx -> repository.start(tx, runId, node, timeoutMs))
+    whileDatabaseAnswers(() -> pool.withTransaction(tx -> repository.start(tx, runId, node, timeoutMs)))
         .compose(start -> switch (start) {
           case DONE -> broker.ack(ch, tag);
           case SKIPPED -> {
@@ -129,7 +187,10 @@ public final class TaskWorker {
           case STARTED -> execute(ch, tag, runId, message, retry);
         })
         .onFailure(e -> {
-          // the database or broker failed us: look again after a delay rather than spinning on a requeue
+          if (stopping) {
+            return; // unacknowledged: the broker redelivers it when this channel closes
+          }
+          // the database answers but this step failed, or the broker did: look again after a delay
           log.warn("task run {} not settled: {}", runId, e.getMessage());
           later(ch, message, Math.max(retry, 1)).compose(v -> broker.ack(ch, tag))
               .onFailure(again -> broker.requeue(ch, tag));
@@ -137,20 +198,118 @@ public final class TaskWorker {
         .onComplete(settled -> inFlight--);
   }
 
+  /**
+   * A message the broker dead-lettered (past the queue's delivery limit): its run fails with the reason, unless
+   * it already ended or a live worker runs it. An unreadable one has no run to show: it is logged and dropped.
+   */
+  private void deadLettered(Channel ch, long tag, AMQP.BasicProperties props, byte[] body) {
+    UUID runId;
+    String taskName;
+    try {
+      JsonObject message = new JsonObject(Buffer.buffer(body));
+      runId = UUID.fromString(message.getString("runId"));
+      taskName = message.getString("taskName", "?");
+    } catch (DecodeException | IllegalArgumentException | NullPointerException | ClassCastException e) {
+      String text = new String(body, 0, Math.min(body.length, 200), java.nio.charset.StandardCharsets.UTF_8);
+      log.warn("dropping an unreadable message from {}: {} ({})", broker.topology().taskDeadLetterQueue(),
+          e.getMessage(), text);
+      broker.ack(ch, tag);
+      return;
+    }
+    String reason = "the broker dead-lettered its task message (" + deathOf(props) + "); "
+        + "trigger the job again to run it";
+    inFlight++;
+    whileDatabaseAnswers(() -> repository.failDeadLettered(pool, runId, reason))
+        .compose(failed -> {
+          if (failed) {
+            metrics.run(taskName, "failed", null);
+            log.warn("run {} of {} failed: {}", runId, taskName, reason);
+          }
+          return broker.ack(ch, tag);
+        })
+        .onFailure(e -> log.warn("dead-lettered run {} not recorded yet: {}", runId, e.getMessage()))
+        .onComplete(done -> inFlight--);
+  }
+
+  /** What the broker says about a dead-lettering: its reason and queue, from the first x-death entry. */
+  private static String deathOf(AMQP.BasicProperties props) {
+    Object deaths = props.getHeaders() == null ? null : props.getHeaders().get("x-death");
+    if (deaths instanceof java.util.List<?> list && !list.isEmpty() && list.get(0) instanceof java.util.Map<?, ?> death) {
+      return death.get("reason") + " from " + death.get("queue");
+    }
+    return "no x-death header";
+  }
+
+  /**
+   * Runs a database step; when it fails, asks the pool whether the database answers at all. If it does, the
+   * failure is the step's own and is returned. If not, the consumers stop and the step waits for the database's
+   * return, then runs again.
+   */
+  private <T> Future<T> whileDatabaseAnswers(Supplier<Future<T>> step) {
+    return step.get().recover(error -> {
+      if (stopping) {
+        return Future.failedFuture(error);
+      }
+      Future<Void> back = databaseDown ? databaseBack.future()
+          : Database.ping(pool).transform(probe -> probe.succeeded() ? Future.failedFuture(error) : down(error));
+      return back.compose(v -> whileDatabaseAnswers(step));
+    });
+  }
+
+  /** The database does not answer: stop consuming and probe it until it does; completes when it answers. */
+  private Future<Void> down(Throwable error) {
+    if (!databaseDown) {
+      databaseDown = true;
+      databaseBack = Promise.promise();
+      log.warn("task worker: the database does not answer ({}); consumers stopped, {} run(s) in hand wait for it",
+          error.getMessage(), inFlight);
+      stopConsuming().onFailure(e -> log.debug("consumers not cancelled: {}", e.getMessage()));
+      probeLater();
+    }
+    return databaseBack.future();
+  }
+
+  private void probeLater() {
+    vertx.setTimer(probeBackoff.nextDelayMs(), t -> {
+      if (stopping) {
+        return;
+      }
+      Database.ping(pool).onComplete(probe -> {
+        if (probe.failed()) {
+          probeLater();
+          return;
+        }
+        log.info("task worker: the database answers again; consuming again");
+        probeBackoff.reset();
+        databaseDown = false;
+        Channel ch = consuming;
+        if (ch != null && ch.isOpen() && !stopping) {
+          broker.callOn(ch, c -> {
+            startConsumers(c);
+            return null;
+          }).onFailure(e -> log.debug("consumers start again at the next connect: {}", e.getMessage()));
+        }
+        databaseBack.tryComplete();
+      });
+    });
+  }
+
   private Future<Void> execute(Channel ch, long tag, UUID runId, JsonObject message, int retry) {
     long started = System.nanoTime();
-    return repository.runnable(pool, runId).compose(run -> {
+    return whileDatabaseAnswers(() -> repository.runnable(pool, runId)).compose(run -> {
       Task task = run == null ? null : tasks.get(run.taskName());
       if (task == null) {
         String name = run == null ? "?" : run.taskName();
-        return repository.finish(pool, runId, "failed", "unknown task '" + name + "'").compose(v -> broker.ack(ch, tag));
+        return whileDatabaseAnswers(() -> repository.finish(pool, runId, "failed", "unknown task '" + name + "'"))
+            .compose(v -> broker.ack(ch, tag));
       }
       JsonObject payload = task.defaults().mergeIn(run.payload() == null ? new JsonObject() : run.payload());
       Task.TaskContext ctx = context(runId, payload);
       return runSafely(task, ctx).timeout(timeoutMs, TimeUnit.MILLISECONDS).compose(
           summary -> {
             metrics.run(task.name(), "completed", Duration.ofNanos(System.nanoTime() - started));
-            return repository.finish(pool, runId, "completed", null).compose(v -> broker.ack(ch, tag));
+            return whileDatabaseAnswers(() -> repository.finish(pool, runId, "completed", null))
+                .compose(v -> broker.ack(ch, tag));
           },
           error -> {
             String reason = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
@@ -158,10 +317,12 @@ public final class TaskWorker {
             if (run.attempts() >= maxAttempts) {
               metrics.run(task.name(), "failed", Duration.ofNanos(System.nanoTime() - started));
               log.warn("run {} of {} failed after {} attempt(s): {}", runId, task.name(), run.attempts(), reason);
-              return repository.finish(pool, runId, "failed", reason).compose(v -> broker.ack(ch, tag));
+              return whileDatabaseAnswers(() -> repository.finish(pool, runId, "failed", reason))
+                  .compose(v -> broker.ack(ch, tag));
             }
             metrics.run(task.name(), "retried", Duration.ofNanos(System.nanoTime() - started));
-            return repository.retrying(pool, runId, reason)
+            long nextAttemptInMs = broker.topology().taskRetryDelayMs(retry + 1);
+            return whileDatabaseAnswers(() -> repository.retrying(pool, runId, reason, nextAttemptInMs))
                 .compose(v -> later(ch, message, retry + 1))
                 .compose(v -> broker.ack(ch, tag));
           });

@@ -55,16 +55,21 @@ public final class NotificationRepository {
       + "attempts, last_error, created_at, updated_at, sent_at";
 
   /**
-   * Locks a batch of unpublished rows, oldest first; rows another relay holds are skipped, so relays on
-   * several nodes share the work and never publish the same row in the normal case. Call in a transaction.
-   * A payload may name one {@code onlyChannel} (a manual retry): then only that channel is used.
+   * Claims a batch of unpublished rows, oldest first, for {@code leaseMs}: one statement, so the row locks last
+   * only while it runs. Rows under another relay's live lease are skipped (and rows another relay is claiming
+   * right now: SKIP LOCKED), so relays on several nodes share the work; rows whose lease ran out are claimable
+   * again. A payload may name one {@code onlyChannel} (a manual retry): then only that channel is used.
    */
-  public Future<List<OutboxRow>> claimUnpublished(SqlClient tx, int batch) {
-    return tx.preparedQuery("SELECT o.id, o.kind, o.payload, "
-            + "CASE WHEN o.payload ? 'onlyChannel' THEN ARRAY[o.payload->>'onlyChannel'] ELSE m.channels END AS channels "
-            + "FROM outbox o LEFT JOIN members m ON m.id = (o.payload->>'memberId')::uuid "
-            + "WHERE o.published_at IS NULL ORDER BY o.created_at, o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED")
-        .execute(Tuple.of(batch))
+  public Future<List<OutboxRow>> claimUnpublished(SqlClient db, int batch, long leaseMs) {
+    return db.preparedQuery("WITH picked AS (SELECT id FROM outbox WHERE published_at IS NULL "
+            + "AND (claimed_until IS NULL OR claimed_until <= now()) ORDER BY created_at, id LIMIT $1 "
+            + "FOR UPDATE SKIP LOCKED), "
+            + "claimed AS (UPDATE outbox o SET claimed_until = now() + make_interval(secs => $2) FROM picked "
+            + "WHERE o.id = picked.id RETURNING o.id, o.kind, o.payload, o.created_at) "
+            + "SELECT c.id, c.kind, c.payload, "
+            + "CASE WHEN c.payload ? 'onlyChannel' THEN ARRAY[c.payload->>'onlyChannel'] ELSE m.channels END AS channels "
+            + "FROM claimed c LEFT JOIN members m ON m.id = (c.payload->>'memberId')::uuid ORDER BY c.created_at, c.id")
+        .execute(Tuple.of(batch, leaseMs / 1000.0))
         .map(rows -> {
           List<OutboxRow> out = new ArrayList<>();
           rows.forEach(r -> {
@@ -74,6 +79,13 @@ public final class NotificationRepository {
           });
           return out;
         });
+  }
+
+  /** Gives claimed rows back at once (their publish failed), so the next try need not wait for the lease. */
+  public Future<Void> releaseClaim(SqlClient db, List<UUID> ids) {
+    return db.preparedQuery("UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1) AND published_at IS NULL")
+        .execute(Tuple.of(ids.toArray(new UUID[0])))
+        .mapEmpty();
   }
 
   /**

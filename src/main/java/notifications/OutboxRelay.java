@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import notifications.NotificationRepository.OutboxRow;
+import ops.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,40 +16,63 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Moves outbox rows to RabbitMQ: claims a batch ({@code FOR UPDATE SKIP LOCKED}), publishes one message per
- * channel the member chose (persistent, {@code mandatory}, message id = notification id), waits for the
- * broker's confirms, then marks the rows published in the same transaction, recording a pending delivery per
- * notification message (so the sweeper can tell when a message the broker lost is overdue). A broker that is down or
- * refuses a message rolls the batch back: the rows stay and are tried again; none is skipped.
+ * Moves outbox rows to RabbitMQ in three short steps, so no database transaction stays open across a publish
+ * (which can wait long when the broker applies flow control):
+ * <ol>
+ * <li>claim a batch with a lease ({@code claimed_until}, one statement): other relays skip these rows until the
+ * lease ends;</li>
+ * <li>publish one message per channel the member chose (persistent, {@code mandatory}, message id = notification
+ * id; task rows: message id = run id) and wait for the broker's confirms, within {@code publishTimeoutMs};</li>
+ * <li>mark the rows published, in a second short transaction, recording a pending delivery per notification
+ * message (so the sweeper can tell when a message the broker lost is overdue).</li>
+ * </ol>
+ * A broker that is down, refuses a message or does not confirm in time fails the batch: its claim is released and
+ * the rows are tried again; none is skipped. A relay that dies (or loses the database) between publishing and
+ * marking leaves rows that another relay publishes again once their lease ends: delivery is at least once, and
+ * consumers deduplicate (notification workers by notification id and channel, task workers by run id).
  */
 public final class OutboxRelay {
 
   private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-  private static final long CONFIRM_TIMEOUT_MS = 10_000;
+  /** How long a batch may take to publish and be confirmed; the claim lease must outlast it. */
+  public static final long PUBLISH_TIMEOUT_MS = 15_000;
+  /** How long a claimed batch stays this relay's: publish timeout, mark and slack, so a live relay keeps its rows. */
+  public static final long CLAIM_LEASE_MS = 60_000;
 
   private final Vertx vertx;
   private final Pool pool;
   private final NotificationRepository repository;
   private final NotificationMetrics metrics;
   private final int batchSize;
+  private final long publishTimeoutMs;
+  private final long claimLeaseMs;
   private final Set<String> returned = ConcurrentHashMap.newKeySet();
   private BrokerConnection broker;
   private boolean draining;
   private boolean wakeAgain;
+  /** A retry is scheduled: wakes meanwhile (poll, NOTIFY) wait for it instead of starting more failing batches. */
+  private boolean backingOff;
   private boolean stopping;
   /** The batch being published, if any: a stop waits for it. */
   private Future<Integer> current = Future.succeededFuture(0);
-  private long backoffMs = 500;
+  /** Between failed batches (database or broker trouble): 0.5 s doubling to 15 s, jittered. */
+  private final Backoff backoff = new Backoff(500, 15_000);
 
   public OutboxRelay(Vertx vertx, Pool pool, NotificationRepository repository, NotificationMetrics metrics,
-                     int batchSize) {
+                     int batchSize, long publishTimeoutMs, long claimLeaseMs) {
+    if (claimLeaseMs <= publishTimeoutMs) {
+      throw new IllegalArgumentException("the claim lease must outlast the publish timeout");
+    }
     this.vertx = vertx;
     this.pool = pool;
     this.repository = repository;
     this.metrics = metrics;
     this.batchSize = batchSize;
+    this.publishTimeoutMs = publishTimeoutMs;
+    this.claimLeaseMs = claimLeaseMs;
   }
 
   public void attach(BrokerConnection broker) {
@@ -72,18 +96,24 @@ public final class OutboxRelay {
       wakeAgain = true;
       return;
     }
+    if (backingOff) {
+      return;
+    }
     draining = true;
     wakeAgain = false;
     current = drainBatch();
     current.onComplete(result -> {
       draining = false;
       if (result.failed()) {
-        log.warn("outbox relay: {}; retrying in {} ms", result.cause().getMessage(), backoffMs);
-        long delay = backoffMs;
-        backoffMs = Math.min(backoffMs * 2, 15_000);
-        vertx.setTimer(delay, t -> wake());
+        long delay = backoff.nextDelayMs();
+        log.warn("outbox relay: {}; retrying in {} ms", result.cause().getMessage(), delay);
+        backingOff = true;
+        vertx.setTimer(delay, t -> {
+          backingOff = false;
+          wake();
+        });
       } else {
-        backoffMs = 500;
+        backoff.reset();
         if (result.result() == batchSize || wakeAgain) {
           wake();
         }
@@ -107,20 +137,26 @@ public final class OutboxRelay {
     if (broker == null || !broker.isConnected()) {
       return Future.failedFuture("broker not connected");
     }
-    return pool.withTransaction(tx -> repository.claimUnpublished(tx, batchSize).compose(rows -> {
-      if (rows.isEmpty()) {
-        return Future.succeededFuture(0);
-      }
-      List<Outgoing> messages = messagesOf(rows, broker.topology());
-      Future<Void> published = messages.isEmpty() ? Future.succeededFuture() : broker.call(ch -> publish(ch, messages));
-      return published
-          .compose(v -> repository.markPublished(tx, rows, notificationsOf(messages)))
-          .map(v -> {
-            messages.stream().filter(m -> !m.routingKey().equals(Topology.TASK_ROUTING_KEY))
-                .forEach(m -> metrics.published(m.routingKey()));
-            return rows.size();
-          });
-    }));
+    return repository.claimUnpublished(pool, batchSize, claimLeaseMs).compose(rows -> rows.isEmpty()
+        ? Future.succeededFuture(0)
+        : publishAndMark(rows));
+  }
+
+  private Future<Integer> publishAndMark(List<OutboxRow> rows) {
+    List<UUID> ids = rows.stream().map(OutboxRow::id).toList();
+    List<Outgoing> messages = messagesOf(rows, broker.topology());
+    Future<Void> published = messages.isEmpty() ? Future.succeededFuture()
+        : broker.<Void>call(ch -> publish(ch, messages)).timeout(publishTimeoutMs, TimeUnit.MILLISECONDS);
+    return published
+        .recover(error -> repository.releaseClaim(pool, ids)
+            .otherwiseEmpty() // a release that fails too: the lease ends on its own
+            .compose(v -> Future.failedFuture(error)))
+        .compose(v -> pool.withTransaction(tx -> repository.markPublished(tx, rows, notificationsOf(messages))))
+        .map(v -> {
+          messages.stream().filter(m -> !m.routingKey().equals(Topology.TASK_ROUTING_KEY))
+              .forEach(m -> metrics.published(m.routingKey()));
+          return rows.size();
+        });
   }
 
   /**
@@ -173,7 +209,7 @@ public final class OutboxRelay {
           .contentType("application/json").deliveryMode(2).messageId(m.messageId()).type(m.type()).build();
       ch.basicPublish(m.exchange(), m.routingKey(), true, props, m.body());
     }
-    ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
+    ch.waitForConfirmsOrDie(publishTimeoutMs);
     List<String> bounced = new ArrayList<>();
     for (Outgoing m : messages) {
       if (returned.remove(m.messageId() + "/" + m.routingKey())) {

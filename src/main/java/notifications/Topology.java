@@ -52,7 +52,11 @@ public final class Topology {
 
   /** The delay queue for a task's retry number (1-based), the last delay repeating. */
   public String taskRetryQueue(int retry) {
-    return taskQueue() + ".retry." + taskRetryDelaysMs.get(Math.min(Math.max(retry, 1), taskRetryDelaysMs.size()) - 1);
+    return taskQueue() + ".retry." + taskRetryDelayMs(retry);
+  }
+
+  public long taskRetryDelayMs(int retry) {
+    return taskRetryDelaysMs.get(Math.min(Math.max(retry, 1), taskRetryDelaysMs.size()) - 1);
   }
 
   public String exchange() {

@@ -5,6 +5,7 @@ import cron.CronMetrics;
 import cron.CronRepository;
 import cron.CronService;
 import cron.LeaderElection;
+import cron.RunSweeper;
 import cron.Scheduler;
 import db.Database;
 import io.vertx.core.Future;
@@ -15,9 +16,11 @@ import notifications.DeliverySweeper;
 import notifications.NotificationMetrics;
 import notifications.NotificationRepository;
 
+import java.time.Clock;
+
 /**
- * Wiring of the scheduler on this node: the built-in jobs, the leader's duties (the delivery sweeper), and the
- * leader loop ticking. One per node.
+ * Wiring of the scheduler on this node: the built-in jobs, the leader's duties (the delivery and run sweepers),
+ * and the leader loop ticking. One per node.
  */
 public final class CronVerticle extends VerticleBase {
 
@@ -37,9 +40,12 @@ public final class CronVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     pool = Database.schedulerPool(vertx, config);
     CronRepository repository = new CronRepository();
-    scheduler = new Scheduler(pool, repository, election, metrics, config.nodeId(), config.leaseSeconds())
+    scheduler = new Scheduler(pool, repository, election, metrics, config.nodeId(), config.leaseSeconds(),
+        Clock.systemUTC())
         .duty("delivery-sweeper", config.sweeperIntervalMs(), new DeliverySweeper(new NotificationRepository(),
-            new NotificationMetrics(BackendRegistries.getDefaultNow()), config.sweeperGraceMs())::sweep);
+            new NotificationMetrics(BackendRegistries.getDefaultNow()), config.sweeperGraceMs())::sweep)
+        .duty("run-sweeper", config.sweeperIntervalMs(),
+            new RunSweeper(repository, metrics, config.sweeperGraceMs())::sweep);
     return new CronService(pool, repository, config.nodeId()).ensureDefaults()
         .onSuccess(v -> timer = vertx.setPeriodic(config.schedulerTickMs(), t -> scheduler.tick()));
   }

@@ -15,6 +15,7 @@ import notifications.NotificationMetrics;
 import notifications.NotificationRepository;
 import notifications.OutboxRelay;
 import notifications.Topology;
+import ops.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,8 @@ public final class OutboxRelayVerticle extends VerticleBase {
   private OutboxRelay relay;
   private long pollTimer = -1;
   private boolean stopping;
+  /** Between attempts to LISTEN again after the connection dropped (the poll covers the gap). */
+  private final Backoff listenBackoff = new Backoff(500, 15_000);
 
   public OutboxRelayVerticle(BrokerHealth health) {
     this.health = health;
@@ -41,7 +44,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
     pool = Database.pool(vertx, config, 4);
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     relay = new OutboxRelay(vertx, pool, new NotificationRepository(), new NotificationMetrics(registry),
-        config.relayBatchSize());
+        config.relayBatchSize(), OutboxRelay.PUBLISH_TIMEOUT_MS, OutboxRelay.CLAIM_LEASE_MS);
     broker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-relay", topologyOf(config), relay::onConnected);
     relay.attach(broker);
     health.register(broker);
@@ -72,15 +75,19 @@ public final class OutboxRelayVerticle extends VerticleBase {
           conn.notificationHandler(n -> relay.wake());
           conn.closeHandler(v -> {
             if (!stopping) {
-              vertx.setTimer(2000, t -> listen(config, relay));
+              vertx.setTimer(listenBackoff.nextDelayMs(), t -> listen(config, relay));
             }
           });
           return conn.query("LISTEN roster_outbox").execute();
         })
-        .onSuccess(rows -> relay.wake())
+        .onSuccess(rows -> {
+          listenBackoff.reset();
+          relay.wake();
+        })
         .onFailure(e -> {
-          log.warn("outbox relay cannot LISTEN yet ({}); polling meanwhile", e.getMessage());
-          vertx.setTimer(2000, t -> listen(config, relay));
+          long delay = listenBackoff.nextDelayMs();
+          log.warn("outbox relay cannot LISTEN yet ({}); polling meanwhile, trying again in {} ms", e.getMessage(), delay);
+          vertx.setTimer(delay, t -> listen(config, relay));
         });
   }
 

@@ -147,7 +147,8 @@ class DeliverySweeperTest extends ApiTestBase {
   // ---------------------------------------------------------------- helpers
 
   private Scheduler scheduler(String node, AtomicInteger swept) {
-    return new Scheduler(pool, new CronRepository(), LeaderElection.alone(), new CronMetrics(null), node, 8)
+    return new Scheduler(pool, new CronRepository(), LeaderElection.alone(), new CronMetrics(null), node, 8,
+        java.time.Clock.systemUTC())
         .duty("delivery-sweeper", 100, tx -> sweeper.sweep(tx).onSuccess(n -> swept.incrementAndGet()));
   }
 

@@ -21,11 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * go: RabbitMQ requeues what was not acknowledged); {@link #blackhole()} accepts connections and never answers;
  * {@link #forward()} listens again on the same port and forwards; {@link #holdReplies()} keeps the connections
  * open and lets the clients' bytes through, but nothing the server sends back (a broker that takes messages and
- * never confirms them).
+ * never confirms them); {@link #stall()} keeps every connection open but forwards nothing either way (a server
+ * under flow control, or a network that drops packets).
  */
 public final class TcpProxy implements AutoCloseable {
 
-  private enum Mode { FORWARD, BLACKHOLE, CUT }
+  private enum Mode { FORWARD, BLACKHOLE, CUT, STALL }
 
   private final Vertx vertx = Vertx.vertx();
   private final NetClient client;
@@ -85,11 +86,19 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
+  public synchronized void stall() {
+    mode = Mode.STALL;
+    sockets.forEach(NetSocket::pause);
+  }
+
   public synchronized void forward() {
     Mode before = mode;
     mode = Mode.FORWARD;
     if (before == Mode.BLACKHOLE) {
       dropAll(); // the held connections never got an answer: end them, clients will open new ones
+    }
+    if (before == Mode.STALL) {
+      sockets.forEach(NetSocket::resume); // what waited in the kernel's buffers flows on
     }
     if (server == null) {
       listen(port);
