@@ -33,6 +33,9 @@ import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
+import logging.AccessLog;
+import logging.RequestIdHandler;
+import logging.RouteTemplate;
 import members.MemberRepository;
 import members.MemberService;
 import notifications.BrokerHealth;
@@ -111,6 +114,8 @@ public final class HttpVerticle extends VerticleBase {
       RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
       // Authentication runs before the contract router (so a missing token is 401 before any 400).
       builder.getRoutes().forEach(route -> route.setDoSecurity(false));
+      // the access log names requests by their operation's path, 400s and 401s included
+      builder.getRoutes().forEach(RouteTemplate::recordOn);
       // First handler of every operation: text the database cannot store is a 400 before anything is written.
       StorableText storableText = new StorableText();
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
@@ -129,6 +134,11 @@ public final class HttpVerticle extends VerticleBase {
       api.route().failureHandler(problems);
 
       Router root = Router.router(vertx);
+      // first: every answer, the earliest refusals and the ops routes included, carries the request id
+      root.route().handler(new RequestIdHandler());
+      if (config.logAccess()) {
+        root.route().handler(new AccessLog());
+      }
       root.route().handler(new CloseWhenStopping(state, config.shutdownDelayMs() + graceMs));
       OpsRoutes.mount(root, new Probes(vertx, probe, brokerHealth, state), contractYaml);
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
