@@ -26,7 +26,8 @@ public enum LogFormat {
     return Arrays.stream(values()).filter(f -> f.value.equals(value)).findFirst();
   }
 
-  Encoder<ILoggingEvent> newEncoder() {
+  /** A new encoder of this format (not started). */
+  public Encoder<ILoggingEvent> newEncoder() {
     return this == JSON ? new JsonLines() : new TextLines();
   }
 }
