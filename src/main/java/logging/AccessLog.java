@@ -24,6 +24,12 @@ public final class AccessLog implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(LOGGER);
   private static final Set<String> ROUTINE = Set.of("/health/live", "/health/ready", "/metrics");
 
+  private final RouteTemplate routes;
+
+  public AccessLog(RouteTemplate routes) {
+    this.routes = routes;
+  }
+
   @Override
   public void handle(RoutingContext rc) {
     long started = System.nanoTime();
@@ -37,10 +43,10 @@ public final class AccessLog implements Handler<RoutingContext> {
     rc.next();
   }
 
-  private static void write(RoutingContext rc, long started, boolean completed) {
+  private void write(RoutingContext rc, long started, boolean completed) {
     HttpServerResponse response = rc.response();
     int status = response.getStatusCode();
-    String route = RouteTemplate.of(rc);
+    String route = routes.name(rc);
     boolean routine = completed && status < 300 && ROUTINE.contains(route);
     if (routine ? !log.isDebugEnabled() : !log.isInfoEnabled()) {
       return;

@@ -114,8 +114,6 @@ public final class HttpVerticle extends VerticleBase {
       RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
       // Authentication runs before the contract router (so a missing token is 401 before any 400).
       builder.getRoutes().forEach(route -> route.setDoSecurity(false));
-      // the access log names requests by their operation's path, 400s and 401s included
-      builder.getRoutes().forEach(RouteTemplate::recordOn);
       // First handler of every operation: text the database cannot store is a 400 before anything is written.
       StorableText storableText = new StorableText();
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
@@ -137,7 +135,8 @@ public final class HttpVerticle extends VerticleBase {
       // first: every answer, the earliest refusals and the ops routes included, carries the request id
       root.route().handler(new RequestIdHandler());
       if (config.logAccess()) {
-        root.route().handler(new AccessLog());
+        root.route().handler(new AccessLog(RouteTemplate.of(
+            builder.getRoutes().stream().map(OpenAPIRoute::getOperation).toList())));
       }
       root.route().handler(new CloseWhenStopping(state, config.shutdownDelayMs() + graceMs));
       OpsRoutes.mount(root, new Probes(vertx, probe, brokerHealth, state), contractYaml);

@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.sqlclient.Pool;
 import logging.AccessLog;
 import logging.RequestIdHandler;
+import logging.RouteTemplate;
 import notifications.BrokerHealth;
 import ops.CloseWhenStopping;
 import ops.NodeState;
@@ -42,7 +43,7 @@ public final class OpsVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(new RequestIdHandler());
     if (config.logAccess()) {
-      router.route().handler(new AccessLog());
+      router.route().handler(new AccessLog(RouteTemplate.none()));
     }
     router.route().handler(new CloseWhenStopping(state, 1000));
     OpsRoutes.mountProbes(router, new Probes(vertx, probe, brokerHealth, state));
