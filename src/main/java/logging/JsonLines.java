@@ -12,8 +12,8 @@ import net.logstash.logback.composite.loggingevent.StackTraceJsonProvider;
 import net.logstash.logback.encoder.LoggingEventCompositeJsonEncoder;
 
 /**
- * One JSON object per line for log shippers ({@code ROSTER_LOG_FORMAT=json}): {@code timestamp} (ISO-8601 with
- * offset), {@code level}, {@code logger}, {@code thread}, {@code message}, {@code stack_trace} when there is one,
+ * One JSON object per line for log shippers ({@code ROSTER_LOG_FORMAT=json}): {@code timestamp} (ISO 8601, UTC,
+ * milliseconds), {@code level}, {@code logger}, {@code thread}, {@code message}, {@code stack_trace} when there is one,
  * the correlation fields of {@link CorrelationJsonProvider}, and the key/value pairs a line adds (the access log's
  * {@code method}, {@code route}, {@code status}, ...). Not the MDC and not the message's arguments: only what a
  * line chooses to say leaves the process.
@@ -24,6 +24,9 @@ public final class JsonLines extends LoggingEventCompositeJsonEncoder {
     JsonProviders<ILoggingEvent> providers = getProviders();
     LoggingEventFormattedTimestampJsonProvider timestamp = new LoggingEventFormattedTimestampJsonProvider();
     timestamp.setFieldName("timestamp");
+    // milliseconds in UTC, as shippers parse without configuration
+    timestamp.setPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    timestamp.setTimeZone("UTC");
     providers.addProvider(timestamp);
     providers.addProvider(named(new LogLevelJsonProvider(), "level"));
     providers.addProvider(named(new LoggerNameJsonProvider(), "logger"));

@@ -18,11 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import support.LogCapture;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** What a log shipper receives: one JSON object per line, with the request and the trace of the work logged. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,7 +51,8 @@ class LogLinesTest {
       log.warn("disk {} is {}% full", "/tmp", 91);
 
       JsonObject line = single(logs.jsonLines());
-      assertThat(line.getString("timestamp")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}.*");
+      assertThat(Instant.parse(line.getString("timestamp"))).isCloseTo(Instant.now(), within(1, ChronoUnit.MINUTES));
+      assertThat(line.getString("timestamp")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
       assertThat(line.getString("level")).isEqualTo("WARN");
       assertThat(line.getString("logger")).isEqualTo("logging.LogLinesTest");
       assertThat(line.getString("message")).isEqualTo("disk /tmp is 91% full");
@@ -121,6 +126,22 @@ class LogLinesTest {
           l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[.+] l\\.LogLinesTest req=abc123 - booked"),
           l -> assertThat(l).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[.+] l\\.LogLinesTest - idle"));
     }
+  }
+
+  @Test
+  void theConsoleSwitchesToTheFormatTheConfigurationSettledOn() {
+    ConsoleEncoder console = new ConsoleEncoder();
+    console.setContext((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory());
+    console.setFormat("text");
+    console.start();
+    ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent(
+        getClass().getName(), (ch.qos.logback.classic.Logger) log, ch.qos.logback.classic.Level.INFO, "started", null,
+        null);
+
+    assertThat(new String(console.encode(event), StandardCharsets.UTF_8)).endsWith("l.LogLinesTest - started\n");
+    console.use(LogFormat.JSON);
+    assertThat(new JsonObject(new String(console.encode(event), StandardCharsets.UTF_8)).getString("message"))
+        .isEqualTo("started");
   }
 
   private static JsonObject single(List<JsonObject> lines) {
