@@ -6,9 +6,11 @@ import support.Api;
 import support.ApiTestBase;
 import support.LogCapture;
 import support.NotificationTestBase;
+import support.RosterApp;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,6 +95,21 @@ class AccessLogTest extends ApiTestBase {
       // written in order: once the contract's line is there, the probe's would be too
       assertThat(onlyAccessLine(logs, "acc-contract").getString("route")).isEqualTo("/openapi.yaml");
       assertThat(accessLines(logs, "acc-live")).as("a kubelet's probe, at the default level").isEmpty();
+    }
+  }
+
+  @Test
+  void opsCanTurnItOff() {
+    try (RosterApp quiet = RosterApp.start(db, issuer, Map.of("ROSTER_LOG_ACCESS", "false"));
+         LogCapture logs = LogCapture.encoded(LogFormat.JSON)) {
+      Api quietApi = new Api(quiet.baseUrl());
+      Api.Res res = quietApi.call("GET", "/v1/events").token(admin.token()).header("X-Request-Id", "acc-off").send();
+      assertThat(res.status()).isEqualTo(200);
+      assertThat(res.header("X-Request-Id")).as("the request id stays").isEqualTo("acc-off");
+      // the service that does log, called after it, as a marker: its line there means the quiet one's would be too
+      api.call("GET", "/v1/events").token(admin.token()).header("X-Request-Id", "acc-marker").send();
+      onlyAccessLine(logs, "acc-marker");
+      assertThat(accessLines(logs, "acc-off")).isEmpty();
     }
   }
 
