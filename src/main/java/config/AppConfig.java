@@ -1,7 +1,9 @@
 package config;
 
+import ch.qos.logback.classic.Level;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import logging.LogFormat;
 
 /** Typed, read-only view of the merged configuration: the one place that knows key names. */
 public final class AppConfig {
@@ -183,6 +185,33 @@ public final class AppConfig {
   public int shutdownGraceMs() { return integer("shutdown", "graceMs", 20000); }
   /** How long a stop may take before the process gives up waiting and exits 1: delay + grace + 10 s. */
   public long shutdownBudgetMs() { return shutdownDelayMs() + shutdownGraceMs() + 10_000L; }
+
+  /** Text or JSON lines (logback starts with ROSTER_LOG_FORMAT itself; this is what the merged configuration says). */
+  public LogFormat logFormat() {
+    String value = string("log", "format", LogFormat.TEXT.value()).trim();
+    return LogFormat.of(value).orElseThrow(() ->
+        new ConfigException("ROSTER_LOG_FORMAT (log.format) must be json or text, got '" + value + "'"));
+  }
+
+  /** Level of every logger logback.xml does not pin. */
+  public Level logLevel() {
+    String value = string("log", "level", "INFO").trim();
+    Level level = Level.toLevel(value, null);
+    if (level == null || level == Level.ALL) {
+      throw new ConfigException("ROSTER_LOG_LEVEL (log.level) must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, got '"
+          + value + "'");
+    }
+    return level;
+  }
+
+  /** Both modes refuse a log format or level they cannot write (logback alone would only fall back silently). */
+  public void requireLogSettings() {
+    logFormat();
+    logLevel();
+  }
+
+  /** One access log line per HTTP request. */
+  public boolean logAccess() { return bool("log", "access", true); }
 
   public int devTokenTtlHours() { return integer("dev", "tokenTtlHours", 12); }
 

@@ -117,6 +117,9 @@ public final class ConfigLoader {
       Map.entry("ROSTER_CLUSTER_PORT", "cluster.port"),
       Map.entry("ROSTER_SHUTDOWN_DELAY_MS", "shutdown.delayMs"),
       Map.entry("ROSTER_SHUTDOWN_GRACE_MS", "shutdown.graceMs"),
+      Map.entry("ROSTER_LOG_FORMAT", "log.format"),
+      Map.entry("ROSTER_LOG_LEVEL", "log.level"),
+      Map.entry("ROSTER_LOG_ACCESS", "log.access"),
       Map.entry("ROSTER_DEV_TOKEN_TTL_HOURS", "dev.tokenTtlHours"));
 
   private ConfigLoader() {

@@ -10,6 +10,7 @@ import io.vertx.json.schema.OutputUnit;
 import io.vertx.openapi.validation.SchemaValidationException;
 import io.vertx.openapi.validation.ValidatorException;
 import io.vertx.pgclient.PgException;
+import logging.RequestIdHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import web.ApiError;
@@ -55,6 +56,10 @@ public final class ProblemHandler implements Handler<RoutingContext> {
         .put("code", error.code());
     if (!error.errors().isEmpty()) {
       problem.put("errors", error.errorsJson());
+    }
+    String requestId = RequestIdHandler.of(rc);
+    if (requestId != null) {
+      problem.put("requestId", requestId);
     }
     if (error.retryAfterSeconds() > 0 && !rc.response().headWritten()) {
       rc.response().putHeader("Retry-After", String.valueOf(error.retryAfterSeconds()));

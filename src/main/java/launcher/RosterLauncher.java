@@ -13,6 +13,8 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.Label;
+import logging.ConsoleLogs;
+import logging.LogContext;
 import ops.ServiceMeters;
 import verticles.MainVerticle;
 
@@ -27,6 +29,7 @@ public final class RosterLauncher {
   private static final String USAGE = "usage: java -jar roster-service.jar start|start-dev [--conf FILE]";
 
   public static void main(String[] args) {
+    LogContext.register();
     RuntimeMode mode = null;
     String confFile = null;
     for (int i = 0; i < args.length; i++) {
@@ -58,6 +61,8 @@ public final class RosterLauncher {
     LeaderElection election = LeaderElection.alone();
     try {
       AppConfig config = bootstrapConfig(confFile);
+      config.requireLogSettings();
+      ConsoleLogs.apply(config.logFormat(), config.logLevel());
       if (config.clusterEnabled()) {
         HazelcastClusterManager manager = Cluster.manager(config);
         VertxOptions options = vertxOptions();
@@ -85,6 +90,7 @@ public final class RosterLauncher {
 
   /** Metrics on, with the labels ops dashboards use; tests build their Vert.x with these too. */
   public static VertxOptions vertxOptions() {
+    LogContext.register(); // before any Vert.x is built: each keeps a slot for the request id of its contexts
     return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)

@@ -33,6 +33,9 @@ import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
+import logging.AccessLog;
+import logging.RequestIdHandler;
+import logging.RouteTemplate;
 import members.MemberRepository;
 import members.MemberService;
 import notifications.BrokerHealth;
@@ -129,6 +132,12 @@ public final class HttpVerticle extends VerticleBase {
       api.route().failureHandler(problems);
 
       Router root = Router.router(vertx);
+      // first: every answer, the earliest refusals and the ops routes included, carries the request id
+      root.route().handler(new RequestIdHandler());
+      if (config.logAccess()) {
+        root.route().handler(new AccessLog(RouteTemplate.of(
+            builder.getRoutes().stream().map(OpenAPIRoute::getOperation).toList())));
+      }
       root.route().handler(new CloseWhenStopping(state, config.shutdownDelayMs() + graceMs));
       OpsRoutes.mount(root, new Probes(vertx, probe, brokerHealth, state), contractYaml);
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then

@@ -213,6 +213,7 @@ public final class MainVerticle extends VerticleBase {
   }
 
   private Future<AppConfig> prepare(AppConfig config) {
+    config.requireLogSettings();
     if (mode == RuntimeMode.DEVELOPMENT) {
       dev = new DevEnvironment();
       // Ctrl-C on a laptop: no load balancer to wait for

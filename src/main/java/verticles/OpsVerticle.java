@@ -8,6 +8,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.sqlclient.Pool;
+import logging.AccessLog;
+import logging.RequestIdHandler;
+import logging.RouteTemplate;
 import notifications.BrokerHealth;
 import ops.CloseWhenStopping;
 import ops.NodeState;
@@ -38,6 +41,10 @@ public final class OpsVerticle extends VerticleBase {
     AppConfig config = new AppConfig(config());
     probe = Database.probePool(vertx, config);
     Router router = Router.router(vertx);
+    router.route().handler(new RequestIdHandler());
+    if (config.logAccess()) {
+      router.route().handler(new AccessLog(RouteTemplate.none()));
+    }
     router.route().handler(new CloseWhenStopping(state, 1000));
     OpsRoutes.mountProbes(router, new Probes(vertx, probe, brokerHealth, state));
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort()))

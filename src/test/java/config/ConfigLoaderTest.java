@@ -1,10 +1,14 @@
 package config;
 
+import ch.qos.logback.classic.Level;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import logging.LogFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import verticles.MainVerticle;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,6 +107,24 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load(null, withBroker).requireProductionSettings()).hasMessageContaining("ROSTER_SMTP_HOST");
     load(null, with(with(withBroker, "ROSTER_SMTP_HOST", "mail.example"), "ROSTER_SMTP_FROM", "roster@example"))
         .requireProductionSettings();
+  }
+
+  @Test
+  void theLogFormatIsTextOrJsonAndAnythingElseStopsTheStart() throws Exception {
+    assertThat(load(null, Map.of()).logFormat()).isEqualTo(LogFormat.TEXT);
+    assertThat(load(null, Map.of("ROSTER_LOG_FORMAT", "json")).logFormat()).isEqualTo(LogFormat.JSON);
+    assertThat(load(null, Map.of("ROSTER_LOG_LEVEL", "debug")).logLevel()).isEqualTo(Level.DEBUG);
+    assertThat(load(null, Map.of("ROSTER_LOG_ACCESS", "false")).logAccess()).isFalse();
+    assertThatThrownBy(() -> load(null, Map.of("ROSTER_LOG_LEVEL", "LOUD")).requireLogSettings())
+        .hasMessage("ROSTER_LOG_LEVEL (log.level) must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, got 'LOUD'");
+
+    // the service itself, in either mode, refuses before it touches anything
+    for (RuntimeMode mode : RuntimeMode.values()) {
+      MainVerticle main = new MainVerticle(mode, null, Map.of("ROSTER_LOG_FORMAT", "yaml"));
+      assertThatThrownBy(() -> vertx.deployVerticle(main).toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS)).cause().isInstanceOf(ConfigException.class)
+          .hasMessage("ROSTER_LOG_FORMAT (log.format) must be json or text, got 'yaml'");
+    }
   }
 
   /** A worker-only node (relay and notification workers, no API), complete. */

@@ -28,6 +28,8 @@ class DeploymentWiringTest {
       AppConfig config = RosterConfig.of(ContainerEnvironment.of(manifests, workload.rosterContainers().get(0), workload.namespace()));
 
       assertThatCode(config::requireProductionSettings).as(workload.name()).doesNotThrowAnyException();
+      // the cluster's log shipper reads one JSON object per line
+      assertThat(config.logFormat()).as(workload.name()).isEqualTo(logging.LogFormat.JSON);
     }
   }
 

@@ -180,7 +180,9 @@ class ImageIT {
           // clustered, as the pods are: Hazelcast must find what it needs in the image's runtime (the image's own
           // JVM flags, so not NodeEnvironment.clusterMember's)
           .set("ROSTER_CLUSTER_ENABLED", true).set("ROSTER_CLUSTER_NAME", "image-" + port)
-          .set("ROSTER_CLUSTER_PORT", clusterPort).set("ROSTER_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort).map();
+          .set("ROSTER_CLUSTER_PORT", clusterPort).set("ROSTER_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort)
+          // as the manifests run it: JSON lines, which need Jackson's databind in the image
+          .set("ROSTER_LOG_FORMAT", "json").map();
 
       Instant started = Instant.now();
       try (JarProcess service = runImage(env, image.strings("Cmd"))) {
@@ -190,7 +192,7 @@ class ImageIT {
         assertThat(uidOf(service.jvmPid())).as("the JVM's user").isEqualTo("65532");
 
         String admin = issuer.token("image-admin", "admin");
-        Api.Res anonymous = api.get("/v1/events", null);
+        Api.Res anonymous = api.call("GET", "/v1/events").header("X-Request-Id", "image-401").send();
         assertThat(anonymous.status()).as("no token: %s\nthe service's log:\n%s", anonymous,
             String.join("\n", service.output())).isEqualTo(401);
         Instant start = Instant.now().plus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
@@ -208,7 +210,13 @@ class ImageIT {
         List<String> log = service.output();
         assertThat(log).as("the service's log").anyMatch(l -> l.contains("Members {size:1"))
             .noneMatch(l -> l.contains("Read-only file system") || l.contains("Exception") || l.startsWith("\tat ")
-                || l.contains(" ERROR ") || l.contains("without proper access to required Java packages"));
+                || l.contains("\"level\":\"ERROR\"") || l.contains("without proper access to required Java packages"));
+        List<JsonObject> lines = log.stream().filter(l -> l.startsWith("{")).map(JsonObject::new).toList();
+        assertThat(lines).as("JSON lines").hasSizeGreaterThan(5)
+            .allMatch(l -> l.containsKey("timestamp") && l.containsKey("level") && l.containsKey("logger")
+                && l.containsKey("message"))
+            .anyMatch(l -> "roster.access".equals(l.getString("logger")) && "image-401".equals(l.getString("request_id"))
+                && Integer.valueOf(401).equals(l.getInteger("status")));
       }
     } finally {
       db.drop();

@@ -80,6 +80,12 @@ class StartRefusalIT {
     assertRefused(Map.of("ROSTER_HTTP_PORT", "eighty"), "ROSTER_HTTP_PORT");
   }
 
+  @Test
+  void withALogFormatItCannotWrite() throws Exception {
+    // refused before anything starts: logback alone would only warn and write text
+    assertRefused(Map.of("ROSTER_LOG_FORMAT", "yaml"), "ROSTER_LOG_FORMAT (log.format) must be json or text, got 'yaml'");
+  }
+
   private static void assertRefused(Map<String, String> env, String named) throws Exception {
     try (JarProcess service = JarProcess.start(env, "start")) {
       String line = service.awaitLine(l -> l.startsWith("roster: "), Duration.ofSeconds(60));
