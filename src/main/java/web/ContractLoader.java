@@ -21,7 +21,7 @@ import io.vertx.openapi.impl.Utils;
  * 4. it runs {@code pattern} with Java's regex, whose {@code $} also matches before a final line break, so
  *    {@code "18:00\n"} would pass {@code ^...$}: a pattern's final {@code $} becomes {@code \z}, the end of the
  *    string, which is what {@code $} means in the ECMA-262 regexes of JSON Schema;
- * 5. it checks a server's {@code url} as a URI reference, so a templated one ({@code https://{host}}, which
+ * 5. it checks a server's {@code url} as a URI reference, so a templated one ({@code {scheme}://{host}}, which
  *    OpenAPI allows and the contract uses: each club runs its own deployment) fails to load: each variable is
  *    replaced by its default (the routes only use the URL's path, which has no variable).
  */
@@ -60,7 +60,7 @@ public final class ContractLoader {
     return spec;
   }
 
-  /** Item 5 above: {@code https://{host}} becomes {@code https://<the default of host>}. */
+  /** Item 5 above: {@code {scheme}://{host}} becomes {@code https://<the default of host>}. */
   private static void withDefaults(JsonObject server) {
     JsonObject variables = (JsonObject) server.remove("variables");
     if (variables != null) {
