@@ -18,7 +18,8 @@ import java.util.TreeSet;
 final class Schemas {
 
   private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch");
-  private static final Map<String, Boolean> LOWER_BOUNDS = Map.of("minimum", true, "exclusiveMinimum", true,
+  /** Each bound a request schema may carry; true: a lower bound (raising it narrows), false: an upper one. */
+  private static final Map<String, Boolean> BOUNDS = Map.of("minimum", true, "exclusiveMinimum", true,
       "minLength", true, "minItems", true, "minProperties", true, "maximum", false, "exclusiveMaximum", false,
       "maxLength", false, "maxItems", false);
 
@@ -45,13 +46,13 @@ final class Schemas {
       JsonObject oldBody = body(was.getJsonObject("requestBody"));
       JsonObject newBody = body(is.getJsonObject("requestBody"));
       if (oldBody != null && newBody != null) {
-        request(oldBody, newBody, where + " request", 0);
+        request(oldBody, newBody, where + " request");
       }
       was.getJsonObject("responses", new JsonObject()).forEach(status -> {
         JsonObject oldResponse = body((JsonObject) status.getValue());
         JsonObject newResponse = body(is.getJsonObject("responses", new JsonObject()).getJsonObject(status.getKey()));
         if (status.getKey().startsWith("2") && oldResponse != null && newResponse != null) {
-          response(oldResponse, newResponse, where + " " + status.getKey(), 0);
+          response(oldResponse, newResponse, where + " " + status.getKey());
         }
       });
     }));
@@ -66,18 +67,60 @@ final class Schemas {
     return media == null ? null : media.getJsonObject("schema");
   }
 
-  private void request(JsonObject oldSchema, JsonObject newSchema, String where, int depth) {
-    JsonObject was = resolve(before, oldSchema);
-    JsonObject is = resolve(after, newSchema);
+  private void request(JsonObject oldSchema, JsonObject newSchema, String where) {
+    compare(oldSchema, newSchema, where, 0, true);
+  }
+
+  private void response(JsonObject oldSchema, JsonObject newSchema, String where) {
+    compare(oldSchema, newSchema, where, 0, false);
+  }
+
+  /** One schema and, below it, its properties, items and alternatives, as a request's or a response's. */
+  private void compare(JsonObject oldSchema, JsonObject newSchema, String where, int depth, boolean request) {
     if (depth > 10) {
       return;
     }
+    JsonObject was = resolve(before, oldSchema);
+    JsonObject is = resolve(after, newSchema);
+    enums(was, is, where);
+    if (request) {
+      acceptsAsMuch(was, is, where);
+    } else {
+      promisesAsMuch(was, is, where);
+    }
+    JsonObject newProperties = is.getJsonObject("properties", new JsonObject());
+    was.getJsonObject("properties", new JsonObject()).forEach(p -> {
+      if (newProperties.containsKey(p.getKey())) {
+        compare((JsonObject) p.getValue(), newProperties.getJsonObject(p.getKey()), where + "." + p.getKey(),
+            depth + 1, request);
+      } else if (!request) {
+        breaking.add(where + ": field removed: " + p.getKey());
+      } else if (Boolean.FALSE.equals(is.getValue("additionalProperties"))) {
+        breaking.add(where + ": no longer accepts " + p.getKey());
+      }
+    });
+    if (was.getJsonObject("items") != null && is.getJsonObject("items") != null) {
+      compare(was.getJsonObject("items"), is.getJsonObject("items"), where + "[]", depth + 1, request);
+    }
+    JsonArray oldChoices = was.getJsonArray("oneOf");
+    JsonArray newChoices = is.getJsonArray("oneOf");
+    if (oldChoices != null && newChoices != null && oldChoices.size() == newChoices.size()) {
+      for (int i = 0; i < oldChoices.size(); i++) {
+        compare(oldChoices.getJsonObject(i), newChoices.getJsonObject(i), where + " oneOf[" + i + "]", depth + 1,
+            request);
+      }
+    } else if (oldChoices != null) {
+      breaking.add(where + ": oneOf changed from " + oldChoices + " to " + newChoices);
+    }
+  }
+
+  /** A request: no type dropped, no bound tightened, no pattern changed, no field newly required. */
+  private void acceptsAsMuch(JsonObject was, JsonObject is, String where) {
     Set<String> types = types(is);
     if (types != null && (types(was) == null || !types.containsAll(types(was)))) {
       breaking.add(where + ": accepts only " + types + ", was " + types(was));
     }
-    enums(was, is, where);
-    for (Map.Entry<String, Boolean> bound : LOWER_BOUNDS.entrySet()) {
+    for (Map.Entry<String, Boolean> bound : BOUNDS.entrySet()) {
       if (is.getValue(bound.getKey()) instanceof Number now) {
         Object then = was.getValue(bound.getKey());
         boolean tighter = !(then instanceof Number old) || (bound.getValue()
@@ -95,56 +138,19 @@ final class Schemas {
     if (!required.isEmpty()) {
       breaking.add(where + ": newly required " + required);
     }
-    JsonObject oldProperties = was.getJsonObject("properties", new JsonObject());
-    JsonObject newProperties = is.getJsonObject("properties", new JsonObject());
-    oldProperties.forEach(p -> {
-      if (newProperties.containsKey(p.getKey())) {
-        request((JsonObject) p.getValue(), newProperties.getJsonObject(p.getKey()), where + "." + p.getKey(), depth + 1);
-      } else if (Boolean.FALSE.equals(is.getValue("additionalProperties"))) {
-        breaking.add(where + ": no longer accepts " + p.getKey());
-      }
-    });
-    if (was.getJsonObject("items") != null && is.getJsonObject("items") != null) {
-      request(was.getJsonObject("items"), is.getJsonObject("items"), where + "[]", depth + 1);
-    }
   }
 
-  private void response(JsonObject oldSchema, JsonObject newSchema, String where, int depth) {
-    JsonObject was = resolve(before, oldSchema);
-    JsonObject is = resolve(after, newSchema);
-    if (depth > 10) {
-      return;
-    }
+  /** A response: no type it did not have, no field that was always sent made optional. */
+  private void promisesAsMuch(JsonObject was, JsonObject is, String where) {
     Set<String> oldTypes = types(was);
     Set<String> newTypes = types(is);
     if (oldTypes != null && (newTypes == null || !oldTypes.containsAll(newTypes))) {
       breaking.add(where + ": may be " + newTypes + ", was " + oldTypes);
     }
-    enums(was, is, where);
     Set<String> optional = names(was.getJsonArray("required"));
     optional.removeAll(names(is.getJsonArray("required")));
     if (!optional.isEmpty()) {
       breaking.add(where + ": no longer always sent " + optional);
-    }
-    JsonObject newProperties = is.getJsonObject("properties", new JsonObject());
-    was.getJsonObject("properties", new JsonObject()).forEach(p -> {
-      if (newProperties.containsKey(p.getKey())) {
-        response((JsonObject) p.getValue(), newProperties.getJsonObject(p.getKey()), where + "." + p.getKey(), depth + 1);
-      } else {
-        breaking.add(where + ": field removed: " + p.getKey());
-      }
-    });
-    if (was.getJsonObject("items") != null && is.getJsonObject("items") != null) {
-      response(was.getJsonObject("items"), is.getJsonObject("items"), where + "[]", depth + 1);
-    }
-    JsonArray oldChoices = was.getJsonArray("oneOf");
-    JsonArray newChoices = is.getJsonArray("oneOf");
-    if (oldChoices != null && newChoices != null && oldChoices.size() == newChoices.size()) {
-      for (int i = 0; i < oldChoices.size(); i++) {
-        response(oldChoices.getJsonObject(i), newChoices.getJsonObject(i), where + " oneOf[" + i + "]", depth + 1);
-      }
-    } else if (oldChoices != null) {
-      breaking.add(where + ": oneOf changed from " + oldChoices + " to " + newChoices);
     }
   }
 
