@@ -20,7 +20,10 @@ import io.vertx.openapi.impl.Utils;
  *    would be a 500: the format is checked only on non-empty strings, and an empty one fails {@code minLength};
  * 4. it runs {@code pattern} with Java's regex, whose {@code $} also matches before a final line break, so
  *    {@code "18:00\n"} would pass {@code ^...$}: a pattern's final {@code $} becomes {@code \z}, the end of the
- *    string, which is what {@code $} means in the ECMA-262 regexes of JSON Schema.
+ *    string, which is what {@code $} means in the ECMA-262 regexes of JSON Schema;
+ * 5. it checks a server's {@code url} as a URI reference, so a templated one ({@code {scheme}://{host}}, which
+ *    OpenAPI allows and the contract uses: each club runs its own deployment) fails to load: each variable is
+ *    replaced by its default (the routes only use the URL's path, which has no variable).
  */
 public final class ContractLoader {
   private ContractLoader() {}
@@ -53,7 +56,20 @@ public final class ContractLoader {
       }
     }));
     schemas(spec);
+    spec.getJsonArray("servers", new JsonArray()).forEach(server -> withDefaults((JsonObject) server));
     return spec;
+  }
+
+  /** Item 5 above: {@code {scheme}://{host}} becomes {@code https://<the default of host>}. */
+  private static void withDefaults(JsonObject server) {
+    JsonObject variables = (JsonObject) server.remove("variables");
+    if (variables != null) {
+      String url = server.getString("url");
+      for (String name : variables.fieldNames()) {
+        url = url.replace("{" + name + "}", variables.getJsonObject(name).getString("default"));
+      }
+      server.put("url", url);
+    }
   }
 
   /** Items 3 and 4 above, on every schema anywhere in the contract. */

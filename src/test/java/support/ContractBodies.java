@@ -62,9 +62,13 @@ public final class ContractBodies {
     return fields;
   }
 
+  /** The schema a {@code $ref} names, and an array's items likewise (the enums of {@code channels} are named). */
   private static JsonObject resolve(JsonObject schemas, JsonObject schema) {
     String ref = schema.getString("$ref");
-    return ref == null ? schema : schemas.getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
+    JsonObject resolved = ref == null ? schema : schemas.getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
+    JsonObject items = resolved.getJsonObject("items");
+    return items == null || !items.containsKey("$ref") ? resolved
+        : resolved.copy().put("items", resolve(schemas, items));
   }
 
   private static boolean isType(JsonObject schema, String type) {
