@@ -11,6 +11,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.Label;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import tracing.Tracing;
+import tracing.TracingSdk;
 import verticles.MainVerticle;
 
 import java.util.EnumSet;
@@ -55,15 +58,16 @@ public final class RosterLauncher {
     LeaderElection election = LeaderElection.alone();
     try {
       AppConfig config = bootstrapConfig(confFile);
+      OpenTelemetrySdk tracing = TracingSdk.fromEnvironment();
       if (config.clusterEnabled()) {
         HazelcastClusterManager manager = Cluster.manager(config);
         VertxOptions options = vertxOptions();
         options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
-        vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-            .toCompletionStage().toCompletableFuture().get();
+        vertx = Tracing.register(Tracing.tracedBy(Vertx.builder().with(options), tracing)
+            .withClusterManager(manager).buildClustered().toCompletionStage().toCompletableFuture().get(), tracing);
         election = LeaderElection.oldestEnabledMemberOf(manager.getHazelcastInstance());
       } else {
-        vertx = Vertx.builder().with(vertxOptions()).build();
+        vertx = Tracing.register(Tracing.tracedBy(Vertx.builder().with(vertxOptions()), tracing).build(), tracing);
       }
     } catch (Exception e) {
       Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;

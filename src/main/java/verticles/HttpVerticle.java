@@ -112,6 +112,7 @@ public final class HttpVerticle extends VerticleBase {
       // Authentication runs before the contract router (so a missing token is 401 before any 400).
       builder.getRoutes().forEach(route -> route.setDoSecurity(false));
       // First handler of every operation: text the database cannot store is a 400 before anything is written.
+      tracing.RouteSpanName.addTo(builder, tracing.Tracing.of(vertx));
       StorableText storableText = new StorableText();
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
       new MemberHandlers(new MemberService(pool, memberRepository, config.ratePhoneChangesPerDay())).register(builder, idempotency);

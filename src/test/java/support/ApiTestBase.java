@@ -35,7 +35,7 @@ public abstract class ApiTestBase {
   void startService() {
     db = TestDatabase.create(getClass().getSimpleName());
     issuer = new TestIssuer();
-    app = RosterApp.start(db, issuer, serviceSettings());
+    app = startApp(serviceSettings());
     api = new Api(app.baseUrl());
     String bootstrapToken = issuer.token("bootstrap-admin", "admin");
     admin = createPerson(bootstrapToken, "admin");
@@ -53,6 +53,11 @@ public abstract class ApiTestBase {
     if (db != null) {
       db.drop();
     }
+  }
+
+  /** Starts the service of this class (a class may build it differently, e.g. traced). */
+  protected RosterApp startApp(java.util.Map<String, String> settings) {
+    return RosterApp.start(db, issuer, settings);
   }
 
   /** Extra ROSTER_* settings for the service of this class (none by default). */
