@@ -92,7 +92,8 @@ public final class BookingCoalescer {
       return Future.failedFuture(overloaded());
     }
     Promise<Booking> promise = Promise.promise();
-    pending.add(new Pending(new BookingBatch.Request(eventId, memberId), promise, now() + queueTimeoutMs));
+    pending.add(new Pending(new BookingBatch.Request(eventId, memberId, tracing.TraceStamp.current()), promise,
+        now() + queueTimeoutMs));
     armExpiry();
     if (pending.size() >= maxBatch) {
       flush();
@@ -222,7 +223,8 @@ public final class BookingCoalescer {
   private Future<Void> decide(List<Pending> batch) {
     List<BookingBatch.Request> requests = batch.stream().map(Pending::request).toList();
     long started = System.nanoTime();
-    return pool.withTransaction(tx -> BookingBatch.decide(tx, requests))
+    return tracing.Spans.batch("booking batch", requests.stream().map(BookingBatch.Request::trace).toList(),
+            () -> pool.withTransaction(tx -> BookingBatch.decide(tx, requests)))
         .onComplete(done -> metrics.batch(batch.size(), System.nanoTime() - started, done.succeeded()))
         .map(outcomes -> {
           for (int i = 0; i < batch.size(); i++) {

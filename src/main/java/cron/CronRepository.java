@@ -162,8 +162,10 @@ public final class CronRepository {
   public Future<Void> enqueue(SqlClient tx, JobRun run, String taskName, JsonObject payload, int retry) {
     JsonObject message = new JsonObject().put("runId", run.id().toString()).put("jobId", run.jobId().toString())
         .put("taskName", taskName).put("payload", payload).put("retry", retry);
-    return tx.preparedQuery("INSERT INTO outbox (kind, payload) VALUES ('task.run', $1)")
-        .execute(Tuple.of(message))
+    // the claim's (or the API request's) trace context, so the run continues its trace
+    tracing.TraceStamp trace = tracing.TraceStamp.current();
+    return tx.preparedQuery("INSERT INTO outbox (kind, payload, traceparent, request_id) VALUES ('task.run', $1, $2, $3)")
+        .execute(Tuple.of(message, trace.traceparent(), trace.requestId()))
         .mapEmpty();
   }
 

@@ -16,8 +16,11 @@ import java.util.UUID;
 /** SQL of the notification pipeline: claiming outbox rows, delivery records, and what a message needs. */
 public final class NotificationRepository {
 
-  /** An unpublished outbox row with the channels its member chose (empty when it concerns no member). */
-  public record OutboxRow(UUID id, String kind, JsonObject payload, List<String> channels) {
+  /**
+   * An unpublished outbox row with the channels its member chose (empty when it concerns no member), and the
+   * trace context of the work that wrote it.
+   */
+  public record OutboxRow(UUID id, String kind, JsonObject payload, List<String> channels, tracing.TraceStamp trace) {
   }
 
   /** Everything a template and a channel need to reach one member about one event. */
@@ -46,7 +49,7 @@ public final class NotificationRepository {
    * A payload may name one {@code onlyChannel} (a manual retry): then only that channel is used.
    */
   public Future<List<OutboxRow>> claimUnpublished(SqlClient tx, int batch) {
-    return tx.preparedQuery("SELECT o.id, o.kind, o.payload, "
+    return tx.preparedQuery("SELECT o.id, o.kind, o.payload, o.traceparent, o.request_id, "
             + "CASE WHEN o.payload ? 'onlyChannel' THEN ARRAY[o.payload->>'onlyChannel'] ELSE m.channels END AS channels "
             + "FROM outbox o LEFT JOIN members m ON m.id = (o.payload->>'memberId')::uuid "
             + "WHERE o.published_at IS NULL ORDER BY o.created_at, o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED")
@@ -56,7 +59,8 @@ public final class NotificationRepository {
           rows.forEach(r -> {
             String[] channels = r.getArrayOfStrings("channels");
             out.add(new OutboxRow(r.getUUID("id"), r.getString("kind"), (JsonObject) r.getValue("payload"),
-                channels == null ? List.of() : Arrays.asList(channels)));
+                channels == null ? List.of() : Arrays.asList(channels),
+                tracing.TraceStamp.of(r.getString("traceparent"), r.getString("request_id"))));
           });
           return out;
         });

@@ -120,14 +120,17 @@ public final class NotificationWorker {
           new DefaultConsumer(ch) {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-              context.runOnContext(v -> handle(ch, channel, envelope, props, body));
+              tracing.MessageContexts.dispatch(context, broker.topology().queue(channel), props.getHeaders(),
+                  () -> handle(ch, channel, envelope, props, body));
             }
           });
     }
     return null;
   }
 
-  private void handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+  /** Completes once the message is settled (acked, dead-lettered or left for redelivery). */
+  private Future<?> handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props,
+                           byte[] body) {
     long tag = envelope.getDeliveryTag();
     NotificationMessage message;
     try {
@@ -135,12 +138,11 @@ public final class NotificationWorker {
     } catch (IllegalArgumentException e) {
       log.warn("dead-lettering an unreadable message from the {} queue: {}", queueChannel, e.getMessage());
       metrics.poison(queueChannel);
-      broker.deadLetter(ch, tag);
-      return;
+      return broker.deadLetter(ch, tag);
     }
     int attempt = attemptOf(props);
     inFlight++;
-    repository.claim(pool, message, sendTimeoutMs + 10_000)
+    return repository.claim(pool, message, sendTimeoutMs + 10_000)
         .compose(claim -> switch (claim) {
           case SENT, FAILED -> broker.ack(ch, tag);
           // another copy is being sent right now: look again after a delay (its holder may have died)
@@ -233,7 +235,7 @@ public final class NotificationWorker {
     String queue = topology.retryQueue(message.channel(), delayLevel);
     AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
         .messageId(message.notificationId().toString()).type(message.kind())
-        .headers(Map.of(ATTEMPT_HEADER, attempt)).build();
+        .headers(tracing.MessageHeaders.withCurrentTrace(Map.of(ATTEMPT_HEADER, attempt))).build();
     return broker.publishConfirmed(ch, queue, props, message.toBuffer().getBytes());
   }
 

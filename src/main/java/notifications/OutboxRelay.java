@@ -32,6 +32,7 @@ public final class OutboxRelay {
   private final NotificationRepository repository;
   private final NotificationMetrics metrics;
   private final int batchSize;
+  private final tracing.Tracing traces;
   private final Set<String> returned = ConcurrentHashMap.newKeySet();
   private BrokerConnection broker;
   private boolean draining;
@@ -48,6 +49,7 @@ public final class OutboxRelay {
     this.repository = repository;
     this.metrics = metrics;
     this.batchSize = batchSize;
+    this.traces = tracing.Tracing.of(vertx);
   }
 
   public void attach(BrokerConnection broker) {
@@ -122,8 +124,9 @@ public final class OutboxRelay {
     }));
   }
 
-  /** A message to publish: where to, its id (the notification or run id) and type, and its body. */
-  record Outgoing(String exchange, String routingKey, String messageId, String type, byte[] body) {
+  /** A message to publish: where to, its id (the notification or run id) and type, its body, its row's trace. */
+  record Outgoing(String exchange, String routingKey, String messageId, String type, byte[] body,
+                  tracing.TraceStamp trace) {
   }
 
   /**
@@ -135,7 +138,8 @@ public final class OutboxRelay {
     for (OutboxRow row : rows) {
       if (row.kind().startsWith("task.")) {
         messages.add(new Outgoing(topology.taskExchange(), Topology.TASK_ROUTING_KEY,
-            row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes()));
+            row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes(),
+            row.trace()));
         continue;
       }
       String member = row.payload().getString("memberId");
@@ -149,7 +153,7 @@ public final class OutboxRelay {
           NotificationMessage m = new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
               row.payload());
           messages.add(new Outgoing(topology.exchange(), channel, notificationId.toString(), row.kind(),
-              m.toBuffer().getBytes()));
+              m.toBuffer().getBytes(), row.trace()));
         }
       }
     }
@@ -158,9 +162,22 @@ public final class OutboxRelay {
 
   /** Worker thread: publish all, then wait for every confirm; a returned (unroutable) message fails the batch. */
   private Void publish(Channel ch, List<Outgoing> messages) throws Exception {
+    tracing.PublishSpans spans = new tracing.PublishSpans(traces);
+    try {
+      confirmed(ch, messages, spans);
+      spans.end(null);
+    } catch (Exception e) {
+      spans.end(e);
+      throw e;
+    }
+    return null;
+  }
+
+  private void confirmed(Channel ch, List<Outgoing> messages, tracing.PublishSpans spans) throws Exception {
     for (Outgoing m : messages) {
       AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-          .contentType("application/json").deliveryMode(2).messageId(m.messageId()).type(m.type()).build();
+          .contentType("application/json").deliveryMode(2).messageId(m.messageId()).type(m.type())
+          .headers(spans.headers(m.trace(), m.exchange(), m.routingKey(), m.messageId())).build();
       ch.basicPublish(m.exchange(), m.routingKey(), true, props, m.body());
     }
     ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
@@ -173,7 +190,6 @@ public final class OutboxRelay {
     if (!bounced.isEmpty()) {
       throw new IOException("the broker could not route " + bounced.size() + " message(s), e.g. " + bounced.get(0));
     }
-    return null;
   }
 
   /** Updates the backlog gauges and dead-letter depths. */
