@@ -6,6 +6,7 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The OpenTelemetry SDK, configured the standard way (OTEL_* variables or otel.* system properties), or none.
@@ -13,6 +14,20 @@ import java.util.Map;
  * turns it off whatever else is set. Only traces are exported: metrics stay on Prometheus, logs on stdout.
  */
 public final class TracingSdk {
+
+  /**
+   * The OpenTelemetry variables the service documents (README, Tracing): the manifests may set these, and a
+   * misspelt one (which would leave tracing silently off) fails their tests.
+   */
+  public static final Set<String> VARIABLES = Set.of(
+      "OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+      "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+      "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+      "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+      "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_CERTIFICATE",
+      "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_PROPAGATORS",
+      "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+      "OTEL_BSP_EXPORT_TIMEOUT");
 
   private TracingSdk() {
   }
