@@ -39,7 +39,8 @@ BENCH="$ROOT/bench"
 STARTED_AT=$(date +%s)
 
 # Nothing inherited may change the service's configuration: only what this script sets below.
-while read -r var; do unset "$var"; done < <(compgen -e | grep '^ROSTER_' || true)
+# OTEL_* too: an inherited OTLP endpoint would turn tracing on (bench/tracing.sh sets it on purpose).
+while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(ROSTER|OTEL)_' || true)
 
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
 PG_PORT=${BENCH_PG_PORT:-5432}
