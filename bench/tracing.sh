@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # What tracing costs: bench/run.sh three times on one build, with tracing off, on at 10 % sampling and on at 100 %,
 # the spans exported over OTLP/HTTP to bench/otlp_sink.py (a stand-in collector that answers 200 and keeps
-# nothing). Rate limits are off in all three, so only tracing differs. Prints a table of the booking scenarios
-# with each traced run's rate as a ratio of the untraced one; each run's full report is kept beside it.
+# nothing). Rate limits are off in all three, so only tracing differs. With --rounds N the three runs repeat N
+# times, interleaved (off, 10 %, 100 %, off, ...), so a machine that gets busier or quieter meanwhile weighs on every
+# setting alike; the table gives each setting's mean rate and its ratio to the untraced mean. Each run's full
+# report is kept (its baseline checks may fail on a shared PostgreSQL out of connections: the service's figures
+# stand on their own here).
 #
-#   bench/tracing.sh [--quick] [--no-build]
+#   bench/tracing.sh [--quick] [--no-build] [--rounds N]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 ARGS=()
 BUILD=()
-for arg in "$@"; do
-  case "$arg" in
+ROUNDS=1
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) ARGS+=(--quick) ;;
     --no-build) BUILD=(--no-build) ;;
-    *) echo "usage: bench/tracing.sh [--quick] [--no-build]" >&2; exit 2 ;;
+    --rounds) ROUNDS=$2; shift ;;
+    *) echo "usage: bench/tracing.sh [--quick] [--no-build] [--rounds N]" >&2; exit 2 ;;
   esac
+  shift
 done
 while read -r var; do unset "$var"; done < <(compgen -e | grep '^OTEL_' || true)
 
@@ -31,32 +37,40 @@ run() {
   local name=$1
   shift
   echo "$(date +%H:%M:%S) tracing bench: $name" >&2
-  BENCH_SERVICE_ENV="ROSTER_RATE_ENABLED=false $*" bench/run.sh --no-save "${ARGS[@]}" "${BUILD[@]}" > "$OUT/$name.md"
+  BENCH_SERVICE_ENV="ROSTER_RATE_ENABLED=false $*" bench/run.sh --no-save "${ARGS[@]}" "${BUILD[@]}" > "$OUT/$name.md" \
+    || echo "$(date +%H:%M:%S) tracing bench: $name: some checks failed (see $OUT/$name.md)" >&2
   BUILD=(--no-build)
 }
-run off
-run sampled-10 "$TRACED OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1"
-run sampled-100 "$TRACED OTEL_TRACES_SAMPLER=parentbased_always_on"
+for round in $(seq 1 "$ROUNDS"); do
+  run "off-$round"
+  run "sampled-10-$round" "$TRACED OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1"
+  run "sampled-100-$round" "$TRACED OTEL_TRACES_SAMPLER=parentbased_always_on"
+done
 kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
 
-python3 - "$OUT" <<'PY'
-import re, sys, os
-out = sys.argv[1]
-runs = [("off", "off"), ("sampled-10", "10 %"), ("sampled-100", "100 %")]
-rows = {}
-for name, _ in runs:
-    for line in open(os.path.join(out, name + ".md")):
-        m = re.match(r"^\| (B\d [^|]*?) \| ([\d,]+) \|[^|]*\|[^|]*\| ([^|]+) \| ([^|]+) \|", line)
-        if m:
-            rows.setdefault(m.group(1), {})[name] = (int(m.group(2).replace(",", "")), m.group(3).strip(), m.group(4).strip())
-print("| scenario | off req/s | 10 % req/s | 100 % req/s | 10 % ÷ off | 100 % ÷ off | p99 off / 10 % / 100 % |")
+python3 - "$OUT" "$ROUNDS" <<'PY'
+import os, re, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+modes = ["off", "sampled-10", "sampled-100"]
+rates, p99 = {}, {}
+for mode in modes:
+    for r in range(1, rounds + 1):
+        for line in open(os.path.join(out, f"{mode}-{r}.md")):
+            m = re.match(r"^\| (B\d [^|]*?) \| ([\d,]+) \|[^|]*\|[^|]*\| [^|]+ \| ([^|]+) \|", line)
+            if m:
+                rates.setdefault(m.group(1), {}).setdefault(mode, []).append(int(m.group(2).replace(",", "")))
+                p99.setdefault(m.group(1), {}).setdefault(mode, []).append(m.group(3).strip())
+print(f"| scenario | off req/s | 10 % req/s | 100 % req/s | 10 % ÷ off | 100 % ÷ off | p99 off / 10 % / 100 % |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-for scenario in sorted(rows):
-    r = rows[scenario]
-    off = r["off"][0]
-    print(f"| {scenario} | {off:,} | {r['sampled-10'][0]:,} | {r['sampled-100'][0]:,} | "
-          f"{r['sampled-10'][0] / off:.2f} | {r['sampled-100'][0] / off:.2f} | "
-          f"{r['off'][2]} / {r['sampled-10'][2]} / {r['sampled-100'][2]} |")
+for scenario in sorted(rates):
+    mean = {mode: statistics.mean(rates[scenario][mode]) for mode in modes}
+    print(f"| {scenario} | {mean['off']:,.0f} | {mean['sampled-10']:,.0f} | {mean['sampled-100']:,.0f} | "
+          f"{mean['sampled-10'] / mean['off']:.2f} | {mean['sampled-100'] / mean['off']:.2f} | "
+          + " / ".join(", ".join(p99[scenario][mode]) for mode in modes) + " |")
+print()
+for scenario in sorted(rates):
+    print(f"- {scenario}, req/s per round: " + "; ".join(
+        f"{mode} " + ", ".join(f"{v:,}" for v in rates[scenario][mode]) for mode in modes))
 print()
 print("OTLP sink: " + open(os.path.join(out, "sink.txt")).read().strip() + f" (reports in {out})")
 PY

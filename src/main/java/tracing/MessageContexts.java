@@ -39,13 +39,7 @@ public final class MessageContexts {
         handler.get();
         return;
       }
-      Span span = tracing.tracer().spanBuilder("process " + queue)
-          .setParent(stamp.asParent())
-          .setSpanKind(SpanKind.CONSUMER)
-          .setAttribute("messaging.system", "rabbitmq")
-          .setAttribute("messaging.operation.type", "process")
-          .setAttribute("messaging.destination.name", queue)
-          .startSpan();
+      Span span = tracing.messaging("process", "process", queue, SpanKind.CONSUMER, stamp).startSpan();
       Scope scope = span.makeCurrent();
       Future<?> done;
       try {

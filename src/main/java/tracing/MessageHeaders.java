@@ -20,8 +20,7 @@ public final class MessageHeaders {
    * current span and request id, so the next attempt continues this trace.
    */
   public static Map<String, Object> withCurrentTrace(Map<String, Object> headers) {
-    return with(headers, Tracing.current().enabled() ? TraceStamp.current() : new TraceStamp(TraceStamp.NONE.span(),
-        logging.LogContext.requestId()));
+    return with(headers, TraceStamp.current());
   }
 
   /** {@code headers} plus the stamp's values; null when there is nothing to send. */

@@ -27,14 +27,9 @@ public final class PublishSpans {
    */
   public Map<String, Object> headers(TraceStamp row, String exchange, String routingKey, String messageId) {
     if (!tracing.enabled() || !row.span().isValid()) {
-      return MessageHeaders.with(null, new TraceStamp(TraceStamp.NONE.span(), row.requestId()));
+      return MessageHeaders.with(null, row.withoutSpan());
     }
-    Span span = tracing.tracer().spanBuilder("publish " + exchange)
-        .setParent(row.asParent())
-        .setSpanKind(SpanKind.PRODUCER)
-        .setAttribute("messaging.system", "rabbitmq")
-        .setAttribute("messaging.operation.type", "send")
-        .setAttribute("messaging.destination.name", exchange)
+    Span span = tracing.messaging("publish", "send", exchange, SpanKind.PRODUCER, row)
         .setAttribute("messaging.rabbitmq.destination.routing_key", routingKey)
         .setAttribute("messaging.message.id", messageId)
         .startSpan();

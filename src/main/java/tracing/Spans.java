@@ -59,13 +59,13 @@ public final class Spans {
   }
 
   /** A CLIENT span around a call to a server Vert.x does not trace (SMTP), inside the current trace only. */
-  public static <T> Future<T> client(String name, String system, String host, int port, Supplier<Future<T>> call) {
+  public static <T> Future<T> client(String name, String protocol, String host, int port, Supplier<Future<T>> call) {
     Tracing tracing = Tracing.current();
     if (!tracing.enabled() || !Span.current().getSpanContext().isValid()) {
       return call.get();
     }
     Span span = tracing.tracer().spanBuilder(name).setSpanKind(SpanKind.CLIENT)
-        .setAttribute("rpc.system", system)
+        .setAttribute("network.protocol.name", protocol)
         .setAttribute("server.address", host)
         .setAttribute("server.port", (long) port)
         .startSpan();

@@ -26,6 +26,11 @@ public record TraceStamp(SpanContext span, String requestId) {
     return new TraceStamp(parse(traceparent), requestId);
   }
 
+  /** The request id alone: what a node with tracing off passes on (never another node's traceparent). */
+  public TraceStamp withoutSpan() {
+    return new TraceStamp(SpanContext.getInvalid(), requestId);
+  }
+
   /** W3C {@code traceparent}, or null when there is no valid span. */
   public String traceparent() {
     if (!span.isValid()) {

@@ -1,6 +1,8 @@
 package tracing;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -64,8 +66,14 @@ public final class Tracing implements Shareable {
     return tracer;
   }
 
-  OpenTelemetry openTelemetry() {
-    return openTelemetry;
+  /** A RabbitMQ span ({@code send} or {@code process}), named "operation destination" as messaging spans are. */
+  SpanBuilder messaging(String name, String operation, String destination, SpanKind kind, TraceStamp parent) {
+    return tracer.spanBuilder(name + " " + destination)
+        .setParent(parent.asParent())
+        .setSpanKind(kind)
+        .setAttribute("messaging.system", "rabbitmq")
+        .setAttribute("messaging.operation.type", operation)
+        .setAttribute("messaging.destination.name", destination);
   }
 
   /** Exports what is buffered and stops the SDK (the shutdown sequence's last step); never fails. */
