@@ -3,7 +3,8 @@
 # the spans exported over OTLP/HTTP to bench/otlp_sink.py (a stand-in collector that answers 200 and keeps
 # nothing). Rate limits are off in all three, so only tracing differs. With --rounds N the three runs repeat N
 # times, interleaved (off, 10 %, 100 %, off, ...), so a machine that gets busier or quieter meanwhile weighs on every
-# setting alike; the table gives each setting's mean rate and its ratio to the untraced mean. Each run's full
+# setting alike; the table gives each setting's mean rate and service CPU time per request (which the machine's
+# other load moves less than the rate), and their ratios to the untraced means. Each run's full
 # report is kept (its baseline checks may fail on a shared PostgreSQL out of connections: the service's figures
 # stand on their own here).
 #
@@ -52,25 +53,32 @@ python3 - "$OUT" "$ROUNDS" <<'PY'
 import os, re, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
 modes = ["off", "sampled-10", "sampled-100"]
-rates, p99 = {}, {}
+rates, cpu = {}, {}
 for mode in modes:
     for r in range(1, rounds + 1):
         for line in open(os.path.join(out, f"{mode}-{r}.md")):
-            m = re.match(r"^\| (B\d [^|]*?) \| ([\d,]+) \|[^|]*\|[^|]*\| [^|]+ \| ([^|]+) \|", line)
+            m = re.match(r"^\| (B\d [^|]*?) \| ([\d,]+) \|", line)
             if m:
                 rates.setdefault(m.group(1), {}).setdefault(mode, []).append(int(m.group(2).replace(",", "")))
-                p99.setdefault(m.group(1), {}).setdefault(mode, []).append(m.group(3).strip())
-print(f"| scenario | off req/s | 10 % req/s | 100 % req/s | 10 % ÷ off | 100 % ÷ off | p99 off / 10 % / 100 % |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+            m = re.match(r"^- \*\*(B\d [^*]*)\*\*:.* Service CPU: ([\d.]+) ms per response", line)
+            if m:
+                cpu.setdefault(m.group(1), {}).setdefault(mode, []).append(float(m.group(2)))
+mean = lambda values: statistics.mean(values) if values else float("nan")
+print("| scenario | req/s off / 10 % / 100 % | req/s ÷ off (10 %, 100 %) | service CPU ms per request off / 10 % / 100 % "
+      "| CPU ÷ off (10 %, 100 %) |")
+print("|---|---:|---:|---:|---:|")
 for scenario in sorted(rates):
-    mean = {mode: statistics.mean(rates[scenario][mode]) for mode in modes}
-    print(f"| {scenario} | {mean['off']:,.0f} | {mean['sampled-10']:,.0f} | {mean['sampled-100']:,.0f} | "
-          f"{mean['sampled-10'] / mean['off']:.2f} | {mean['sampled-100'] / mean['off']:.2f} | "
-          + " / ".join(", ".join(p99[scenario][mode]) for mode in modes) + " |")
+    r = {m: mean(rates[scenario].get(m, [])) for m in modes}
+    c = {m: mean(cpu.get(scenario, {}).get(m, [])) for m in modes}
+    print(f"| {scenario} | {r['off']:,.0f} / {r['sampled-10']:,.0f} / {r['sampled-100']:,.0f} | "
+          f"{r['sampled-10'] / r['off']:.2f}, {r['sampled-100'] / r['off']:.2f} | "
+          f"{c['off']:.2f} / {c['sampled-10']:.2f} / {c['sampled-100']:.2f} | "
+          f"{c['sampled-10'] / c['off']:.2f}, {c['sampled-100'] / c['off']:.2f} |")
 print()
 for scenario in sorted(rates):
-    print(f"- {scenario}, req/s per round: " + "; ".join(
-        f"{mode} " + ", ".join(f"{v:,}" for v in rates[scenario][mode]) for mode in modes))
+    print(f"- {scenario}, per round: " + "; ".join(
+        f"{mode} " + ", ".join(f"{v:,} req/s" for v in rates[scenario][mode])
+        + (" (" + ", ".join(f"{v:.2f} ms CPU" for v in cpu.get(scenario, {}).get(mode, [])) + ")") for mode in modes))
 print()
 print("OTLP sink: " + open(os.path.join(out, "sink.txt")).read().strip() + f" (reports in {out})")
 PY
