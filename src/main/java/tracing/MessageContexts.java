@@ -33,7 +33,9 @@ public final class MessageContexts {
     ContextInternal own = ((ContextInternal) consumer).unwrap().duplicate();
     own.runOnContext(v -> {
       TraceStamp stamp = MessageHeaders.read(headers);
-      LogContext.setRequestId(stamp.requestId());
+      if (stamp.requestId() != null) {
+        LogContext.setRequestId(stamp.requestId()); // a fresh context holds none: nothing to clear otherwise
+      }
       Tracing tracing = Tracing.of(own.owner());
       if (!tracing.enabled()) {
         handler.get();

@@ -3,6 +3,8 @@ package tracing;
 import auth.Caller;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -13,6 +15,9 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
  * an e-mail address). One handler per operation, first after authentication, so the strings are built once.
  */
 public final class RouteSpanName implements Handler<RoutingContext> {
+
+  /** Set once an operation's handler has named the span (the route-path fallback then leaves it). */
+  private static final String NAMED = "roster.spanNamed";
 
   private final String name;
   private final String route;
@@ -29,10 +34,36 @@ public final class RouteSpanName implements Handler<RoutingContext> {
     }
   }
 
+  /**
+   * For the routes outside the contract (probes, metrics, docs): names the span by the matched route's path when the
+   * response starts ({@code GET /health/ready}); a path no route matched keeps the method alone, so a scanner's
+   * paths never become span names. Added first to the root router, when tracing is on.
+   */
+  public static void addFallbackTo(Router root, Tracing tracing) {
+    if (tracing.enabled()) {
+      root.route().handler(RouteSpanName::nameByPathAtResponse);
+    }
+  }
+
+  private static void nameByPathAtResponse(RoutingContext rc) {
+    Span span = Span.current();
+    if (span.isRecording()) {
+      rc.addHeadersEndHandler(v -> {
+        Route route = rc.currentRoute();
+        if (rc.get(NAMED) == null && route != null && route.getPath() != null) {
+          span.updateName(rc.request().method().name() + " " + route.getPath());
+          span.setAttribute("http.route", route.getPath());
+        }
+      });
+    }
+    rc.next();
+  }
+
   @Override
   public void handle(RoutingContext rc) {
     Span span = Span.current();
     if (span.isRecording()) {
+      rc.put(NAMED, Boolean.TRUE);
       span.updateName(name);
       span.setAttribute("http.route", route);
       Caller caller = rc.get(Caller.KEY);

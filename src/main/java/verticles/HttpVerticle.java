@@ -131,6 +131,7 @@ public final class HttpVerticle extends VerticleBase {
 
       Router root = Router.router(vertx);
       root.route().handler(new CloseWhenStopping(state, config.shutdownDelayMs() + graceMs));
+      tracing.RouteSpanName.addFallbackTo(root, tracing.Tracing.of(vertx));
       OpsRoutes.mount(root, new Probes(vertx, probe, brokerHealth, state), contractYaml);
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
       // names only the operation's own path (e.g. /v1/events/:id).

@@ -39,6 +39,7 @@ public final class OpsVerticle extends VerticleBase {
     probe = Database.probePool(vertx, config);
     Router router = Router.router(vertx);
     router.route().handler(new CloseWhenStopping(state, 1000));
+    tracing.RouteSpanName.addFallbackTo(router, tracing.Tracing.of(vertx));
     OpsRoutes.mountProbes(router, new Probes(vertx, probe, brokerHealth, state));
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort()))
         .requestHandler(router)

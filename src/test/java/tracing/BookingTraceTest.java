@@ -183,6 +183,22 @@ class BookingTraceTest extends NotificationTestBase {
         .and(s -> tracing.descends(s, run)))).as(tree).isNotEmpty();
   }
 
+  @Test
+  void routesOutsideTheContractAreNamedByTheirPathAndUnknownPathsByTheMethodAlone() {
+    assertThat(api.get("/health/live", null).status()).isEqualTo(200);
+    assertThat(api.get("/no-such-path-" + namespace, null).status()).isEqualTo(404);
+
+    eventually(WAIT, "the probe's span", () -> !tracing.spans(named("GET /health/live")).isEmpty());
+    SpanData probe = tracing.spans(named("GET /health/live")).get(0);
+    assertThat(probe.getKind()).isEqualTo(SpanKind.SERVER);
+    assertThat(probe.getAttributes().asMap().toString()).contains("http.route=/health/live");
+    eventually(WAIT, "the 404's span", () -> tracing.spans(kind(SpanKind.SERVER)).stream()
+        .anyMatch(s -> s.getAttributes().asMap().toString().contains("/no-such-path-" + namespace)));
+    assertThat(tracing.spans(kind(SpanKind.SERVER)).stream()
+        .filter(s -> s.getAttributes().asMap().toString().contains("/no-such-path-" + namespace)))
+        .singleElement().extracting(SpanData::getName).isEqualTo("GET");
+  }
+
   // ---- helpers ----
 
   private Person reachable(List<String> channels) {
