@@ -6,7 +6,9 @@ BookingRepository reads its statements from, so the baseline is the very transac
 eligibility, take_seat and insert_booking (the path of a booking that gets a seat), between BEGIN and COMMIT.
 Statements are read the way db/SqlFile.java reads them (a statement starts at "-- name: x"; comment and blank
 lines dropped, the rest joined by single spaces, trailing semicolon removed), and each $N becomes the pgbench
-variable named by the N-th entry of the statement's "-- params:" line (event, member, status, kind).
+variable named by the N-th entry of the statement's "-- params:" line (event, member, status, kind), except the
+trace context (traceparent, request_id): pgbench cannot send a NULL parameter, so those become the NULL the service
+sends with tracing off.
 
     gen_pgbench.py BOOKING_SQL OUT_DIR BROWSE_BASE
 
@@ -16,6 +18,9 @@ import re
 import sys
 
 STATEMENTS = ["eligibility", "take_seat", "insert_booking"]
+# parameters written as NULL literals (pgbench cannot send a NULL parameter): the outbox row's trace context, which
+# the service leaves NULL with tracing off
+NULL_PARAMS = {"traceparent": "NULL::text", "request_id": "NULL::text"}
 
 
 def parse(path):
@@ -46,7 +51,7 @@ def to_pgbench(name, sql, params):
         n = int(match.group(1))
         if n < 1 or n > len(params):
             sys.exit(f"gen_pgbench: statement {name} uses ${n} but its -- params: line names {len(params)}")
-        return ":" + params[n - 1]
+        return NULL_PARAMS.get(params[n - 1], ":" + params[n - 1])
 
     if "$$" in sql:
         sys.exit(f"gen_pgbench: statement {name} uses dollar quoting; the generator cannot map it")

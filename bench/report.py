@@ -18,11 +18,13 @@ def read(name, default=None):
 
 meta = dict(line.split("=", 1) for line in read("meta.txt", "").splitlines() if "=" in line)
 checks = [line.split("\t") for line in read("checks.txt", "").splitlines() if line.strip()]
-rss = []
+rss, cpu = [], []
 for line in read("rss.txt", "").splitlines():
     parts = line.split()
-    if len(parts) == 2:
+    if len(parts) >= 2:
         rss.append((int(parts[0]), int(parts[1])))
+    if len(parts) == 3:
+        cpu.append((int(parts[0]), int(parts[2])))
 
 
 def conf_section(name):
@@ -71,6 +73,17 @@ def peak_rss(name):
     start, end = (int(x) for x in window.split())
     inside = [kb for t, kb in rss if start - 300 <= t <= end + 300]
     return max(inside) if inside else None
+
+
+def cpu_ms(name):
+    """CPU time (ms) the service spent during the scenario's window: last sample inside minus the one before it."""
+    window = read(f"{name}.window")
+    if not window or not cpu:
+        return None
+    start, end = (int(x) for x in window.split())
+    before = [c for t, c in cpu if t <= start]
+    inside = [c for t, c in cpu if t <= end]
+    return inside[-1] - before[-1] if before and inside else None
 
 
 def n(value):
@@ -166,6 +179,9 @@ for key, label in scenarios:
     line = (f"- **{label}**: {int(w['responses']):,} responses in {w['duration_us'] / 1e6:.2f} s "
             f"({codes(w)}); latency mean {ms(lat['mean'])}, p90 {ms(lat['p90'])}, p99.9 {ms(lat['p999'])}, "
             f"max {ms(lat['max'])}; cores {meta.get(key + '_busy_before', '?')} % busy just before.")
+    spent = cpu_ms(key)
+    if spent is not None and int(w["responses"]) > 0:
+        line += f" Service CPU: {spent / int(w['responses']):.2f} ms per response ({spent / 1000:.1f} s in all)."
     if p:
         line += (f" Baseline: {n(p['processed'])} transactions, {p['tps']:,.0f} tx/s, latency average "
                  f"{p['latency_ms']:.2f} ms, failed {p['failed']}, exit {p['status']}; cores "

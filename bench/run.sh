@@ -39,7 +39,8 @@ BENCH="$ROOT/bench"
 STARTED_AT=$(date +%s)
 
 # Nothing inherited may change the service's configuration: only what this script sets below.
-while read -r var; do unset "$var"; done < <(compgen -e | grep '^ROSTER_' || true)
+# OTEL_* too: an inherited OTLP endpoint would turn tracing on (bench/tracing.sh sets it on purpose).
+while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(ROSTER|OTEL)_' || true)
 
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
 PG_PORT=${BENCH_PG_PORT:-5432}
@@ -227,18 +228,24 @@ done
 grep -q "Roster API listening on" "$RUN_DIR/service.log" || { tail -30 "$RUN_DIR/service.log" >&2; die "the service did not start within 120 s"; }
 echo "service_startup_s=$(( $(date +%s) - STARTED_AT ))" >> "$RUN_DIR/meta.txt"
 
-# The service's resident memory, sampled 4 times a second (the report takes the peak of each scenario's window).
+# The service's resident memory and CPU time, sampled 4 times a second (the report takes the peak memory of each
+# scenario's window, and the CPU time spent in it per response: a figure that other load on the machine moves less
+# than the request rate).
 python3 -c '
-import sys, time
+import os, sys, time
 pid, out = sys.argv[1], sys.argv[2]
+tick_ms = 1000.0 / os.sysconf("SC_CLK_TCK")
 with open(out, "a") as f:
     while True:
         try:
             with open("/proc/%s/status" % pid) as status:
                 rss = next(line.split()[1] for line in status if line.startswith("VmRSS:"))
-        except (OSError, StopIteration):
+            with open("/proc/%s/stat" % pid) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            cpu_ms = (int(fields[11]) + int(fields[12])) * tick_ms  # utime + stime
+        except (OSError, StopIteration, IndexError, ValueError):
             break
-        f.write("%d %s\n" % (time.time() * 1000, rss))
+        f.write("%d %s %d\n" % (time.time() * 1000, rss, cpu_ms))
         f.flush()
         time.sleep(0.25)
 ' "$SERVICE_PID" "$RUN_DIR/rss.txt" &

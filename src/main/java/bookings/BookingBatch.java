@@ -23,8 +23,8 @@ import java.util.UUID;
  */
 final class BookingBatch {
 
-  /** One request of the batch, in arrival order. */
-  record Request(UUID eventId, UUID memberId) {
+  /** One request of the batch, in arrival order, with the trace context its outbox row carries. */
+  record Request(UUID eventId, UUID memberId, tracing.TraceStamp trace) {
   }
 
   /** The answer to one request: a booking, or the error it would have got alone. */
@@ -147,7 +147,9 @@ final class BookingBatch {
         // Tuple.of would spread an array over the varargs: add each array as one parameter
         .execute(Tuple.tuple().addArrayOfUUID(granted.stream().map(i -> requests.get(i).eventId()).toArray(UUID[]::new))
             .addArrayOfUUID(granted.stream().map(i -> requests.get(i).memberId()).toArray(UUID[]::new))
-            .addArrayOfString(granted.stream().map(i -> statuses[i]).toArray(String[]::new)))
+            .addArrayOfString(granted.stream().map(i -> statuses[i]).toArray(String[]::new))
+            .addArrayOfString(granted.stream().map(i -> requests.get(i).trace().traceparent()).toArray(String[]::new))
+            .addArrayOfString(granted.stream().map(i -> requests.get(i).trace().requestId()).toArray(String[]::new)))
         .map(rows -> {
           Map<String, Booking> byPair = new HashMap<>();
           rows.forEach(r -> {

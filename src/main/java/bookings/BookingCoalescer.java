@@ -85,14 +85,19 @@ public final class BookingCoalescer {
   }
 
   public Future<Booking> book(UUID eventId, UUID memberId) {
+    return book(eventId, memberId, tracing.TraceStamp.current());
+  }
+
+  /** @param trace the requester's trace context, taken on its own context (a redispatch runs on ours) */
+  private Future<Booking> book(UUID eventId, UUID memberId, tracing.TraceStamp trace) {
     if (!context.nettyEventLoop().inEventLoop()) {
-      return redispatched(eventId, memberId);
+      return redispatched(eventId, memberId, trace);
     }
     if (pending.size() >= queueMax) {
       return Future.failedFuture(overloaded());
     }
     Promise<Booking> promise = Promise.promise();
-    pending.add(new Pending(new BookingBatch.Request(eventId, memberId), promise, now() + queueTimeoutMs,
+    pending.add(new Pending(new BookingBatch.Request(eventId, memberId, trace), promise, now() + queueTimeoutMs,
         System.nanoTime()));
     metrics.queued(1);
     armExpiry();
@@ -112,11 +117,11 @@ public final class BookingCoalescer {
   }
 
   /** Runs the call on the coalescer's loop and answers on the caller's context. */
-  private Future<Booking> redispatched(UUID eventId, UUID memberId) {
+  private Future<Booking> redispatched(UUID eventId, UUID memberId, tracing.TraceStamp trace) {
     ops.CrossLoop.count(ops.CrossLoop.BOOKING_COALESCER);
     Context caller = Vertx.currentContext();
     Promise<Booking> answer = caller instanceof ContextInternal own ? own.promise() : Promise.promise();
-    context.runOnContext(v -> book(eventId, memberId).onComplete(answer));
+    context.runOnContext(v -> book(eventId, memberId, trace).onComplete(answer));
     return answer.future();
   }
 
@@ -229,7 +234,8 @@ public final class BookingCoalescer {
   private Future<Void> decide(List<Pending> batch) {
     List<BookingBatch.Request> requests = batch.stream().map(Pending::request).toList();
     long started = System.nanoTime();
-    return pool.withTransaction(tx -> BookingBatch.decide(tx, requests))
+    return tracing.Spans.batch("booking batch", requests.stream().map(BookingBatch.Request::trace).toList(),
+            () -> pool.withTransaction(tx -> BookingBatch.decide(tx, requests)))
         .onComplete(done -> metrics.batch(batch.size(), System.nanoTime() - started, done.succeeded()))
         .map(outcomes -> {
           for (int i = 0; i < batch.size(); i++) {

@@ -67,7 +67,7 @@ public final class BookingRepository {
   public Future<Booking> insert(SqlClient db, UUID eventId, UUID memberId, String status, Integer position) {
     String kind = status.equals("confirmed") ? BOOKING_CONFIRMED : BOOKING_WAITLISTED;
     return db.preparedQuery(BOOKING_SQL.get("insert_booking"))
-        .execute(Tuple.of(eventId, memberId, status, kind))
+        .execute(Tuple.of(eventId, memberId, status, kind, trace(), requestId()))
         .map(rows -> Booking.from(rows.iterator().next()).withPosition(position))
         .recover(error -> {
           if (error instanceof PgException pg && "23505".equals(pg.getSqlState())) {
@@ -75,6 +75,15 @@ public final class BookingRepository {
           }
           return Future.failedFuture(error);
         });
+  }
+
+  /** The outbox rows a request writes carry its trace context (see tracing/TraceStamp.java). */
+  private static String trace() {
+    return tracing.TraceStamp.current().traceparent();
+  }
+
+  private static String requestId() {
+    return logging.LogContext.requestId();
   }
 
   public static ApiError alreadyBooked() {
@@ -107,9 +116,10 @@ public final class BookingRepository {
             + "c AS (UPDATE bookings b SET status = 'cancelled', updated_at = now() FROM old "
             + "WHERE b.id = old.id AND old.status IN ('confirmed', 'waitlisted') "
             + "RETURNING b.id, b.event_id, b.member_id, b.status, old.status AS previous), "
-            + "o AS (INSERT INTO outbox (kind, payload) SELECT $2, " + OUTBOX_PAYLOAD + " FROM c) "
+            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $2, " + OUTBOX_PAYLOAD
+            + ", $3, $4 FROM c) "
             + "SELECT previous FROM c")
-        .execute(Tuple.of(id, BOOKING_CANCELLED))
+        .execute(Tuple.of(id, BOOKING_CANCELLED, trace(), requestId()))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("previous"));
   }
 
@@ -135,12 +145,13 @@ public final class BookingRepository {
             + "ORDER BY b.seq LIMIT $2 FOR UPDATE OF b), "
             + "p AS (UPDATE bookings b SET status = 'confirmed', updated_at = now() FROM next WHERE b.id = next.id "
             + "RETURNING b.id, b.event_id, b.member_id, b.status), "
-            + "o AS (INSERT INTO outbox (kind, payload) SELECT $3, " + OUTBOX_PAYLOAD + " FROM p), "
+            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $3, " + OUTBOX_PAYLOAD
+            + ", $4, $5 FROM p), "
             + "e AS (UPDATE events SET booked_count = booked_count + (SELECT count(*) FROM p), "
             + "waitlist_count = waitlist_count - (SELECT count(*) FROM p), updated_at = now() "
             + "WHERE id = $1 AND EXISTS (SELECT 1 FROM p)) "
             + "SELECT count(*) AS promoted FROM p")
-        .execute(Tuple.of(eventId, seats, BOOKING_PROMOTED))
+        .execute(Tuple.of(eventId, seats, BOOKING_PROMOTED, trace(), requestId()))
         .map(rows -> rows.iterator().next().getLong("promoted").intValue());
   }
 
@@ -149,9 +160,10 @@ public final class BookingRepository {
     return db.preparedQuery("WITH c AS (UPDATE bookings SET status = 'cancelled', updated_at = now() "
             + "WHERE event_id = $1 AND status IN ('confirmed', 'waitlisted') "
             + "RETURNING id, event_id, member_id, status), "
-            + "o AS (INSERT INTO outbox (kind, payload) SELECT $2, " + OUTBOX_PAYLOAD + " FROM c) "
+            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $2, " + OUTBOX_PAYLOAD
+            + ", $3, $4 FROM c) "
             + "SELECT count(*) AS cancelled FROM c")
-        .execute(Tuple.of(eventId, EVENT_CANCELLED))
+        .execute(Tuple.of(eventId, EVENT_CANCELLED, trace(), requestId()))
         .map(rows -> rows.iterator().next().getLong("cancelled").intValue());
   }
 

@@ -182,8 +182,10 @@ public final class CronRepository {
                                          int retry) {
     JsonObject message = new JsonObject().put("runId", runId.toString()).put("jobId", jobId.toString())
         .put("taskName", taskName).put("payload", payload).put("retry", retry);
-    return db.preparedQuery("INSERT INTO outbox (kind, payload) VALUES ('task.run', $1)")
-        .execute(Tuple.of(message))
+    // the claim's (or the API request's) trace context, so the run continues its trace
+    tracing.TraceStamp trace = tracing.TraceStamp.current();
+    return db.preparedQuery("INSERT INTO outbox (kind, payload, traceparent, request_id) VALUES ('task.run', $1, $2, $3)")
+        .execute(Tuple.of(message, trace.traceparent(), trace.requestId()))
         .mapEmpty();
   }
 

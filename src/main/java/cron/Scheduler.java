@@ -215,12 +215,13 @@ public final class Scheduler {
     }
     Instant next = following;
     long latenessMs = Math.max(0, now.toEpochMilli() - current.toEpochMilli());
-    return pool.withTransaction(tx -> repository.holdLease(tx, node, claimEpoch)
+    // one trace per claim: its statements, and through the outbox row the task run it queues
+    return tracing.Spans.newTrace("cron claim " + job.taskName(), () -> pool.withTransaction(tx -> repository.holdLease(tx, node, claimEpoch)
             .compose(held -> held ? repository.advance(tx, job.id(), current, next) : Future.failedFuture(new FencedOut()))
             .compose(advanced -> !advanced ? Future.succeededFuture()
                 : repository.insertRun(tx, job.id(), current, "schedule", node, claimEpoch, latenessMs)
                     .compose(run -> run == null ? Future.succeededFuture()
-                        : repository.enqueue(tx, run, job.taskName(), job.payload(), 0))))
+                        : repository.enqueue(tx, run, job.taskName(), job.payload(), 0)))))
         .onSuccess(v -> metrics.claimed(latenessMs))
         .recover(error -> {
           if (error instanceof FencedOut) {

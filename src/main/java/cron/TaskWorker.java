@@ -127,7 +127,8 @@ public final class TaskWorker {
     ch.basicConsume(broker.topology().taskQueue(), false, tag, new DefaultConsumer(ch) {
       @Override
       public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-        context.runOnContext(v -> handle(ch, envelope.getDeliveryTag(), body));
+        tracing.MessageContexts.dispatch(context, broker.topology().taskQueue(), props.getHeaders(),
+            () -> handle(ch, envelope.getDeliveryTag(), body));
       }
     });
     String dlqTag = "roster-tasks-dlq-" + UUID.randomUUID();
@@ -162,7 +163,8 @@ public final class TaskWorker {
     });
   }
 
-  private void handle(Channel ch, long tag, byte[] body) {
+  /** Completes once the message is settled. */
+  private Future<?> handle(Channel ch, long tag, byte[] body) {
     JsonObject message;
     UUID runId;
     try {
@@ -170,12 +172,11 @@ public final class TaskWorker {
       runId = UUID.fromString(message.getString("runId"));
     } catch (DecodeException | IllegalArgumentException | NullPointerException | ClassCastException e) {
       log.warn("dead-lettering an unreadable task message: {}", e.getMessage());
-      broker.deadLetter(ch, tag);
-      return;
+      return broker.deadLetter(ch, tag);
     }
     int retry = message.getInteger("retry", 0);
     inFlight++;
-    whileDatabaseAnswers(() -> pool.withTransaction(tx -> repository.start(tx, runId, node, timeoutMs)))
+    return whileDatabaseAnswers(() -> pool.withTransaction(tx -> repository.start(tx, runId, node, timeoutMs)))
         .compose(start -> switch (start) {
           case DONE -> broker.ack(ch, tag);
           case SKIPPED -> {
@@ -362,7 +363,7 @@ public final class TaskWorker {
     byte[] body = message.copy().put("retry", retry).toBuffer().getBytes();
     String queue = broker.topology().taskRetryQueue(retry);
     AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
-        .messageId(message.getString("runId")).build();
+        .messageId(message.getString("runId")).headers(tracing.MessageHeaders.withCurrentTrace(null)).build();
     return broker.publishConfirmed(ch, queue, props, body);
   }
 }

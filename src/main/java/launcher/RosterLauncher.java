@@ -4,6 +4,7 @@ import config.AppConfig;
 import config.ConfigException;
 import config.ConfigLoader;
 import cron.LeaderElection;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import config.RuntimeMode;
 import io.vertx.core.Vertx;
@@ -16,6 +17,8 @@ import io.vertx.micrometer.Label;
 import logging.ConsoleLogs;
 import logging.LogContext;
 import ops.ServiceMeters;
+import tracing.Tracing;
+import tracing.TracingSdk;
 import verticles.MainVerticle;
 
 import java.util.EnumSet;
@@ -63,15 +66,16 @@ public final class RosterLauncher {
       AppConfig config = bootstrapConfig(confFile);
       config.requireLogSettings();
       ConsoleLogs.apply(config.logFormat(), config.logLevel());
+      OpenTelemetrySdk tracing = TracingSdk.fromEnvironment();
       if (config.clusterEnabled()) {
         HazelcastClusterManager manager = Cluster.manager(config);
         VertxOptions options = vertxOptions();
         options.getEventBusOptions().setHost(config.clusterHost()).setClusterPublicHost(config.clusterHost());
-        vertx = vertxBuilder(options).withClusterManager(manager).buildClustered()
-            .toCompletionStage().toCompletableFuture().get();
+        vertx = Tracing.register(Tracing.tracedBy(vertxBuilder(options), tracing)
+            .withClusterManager(manager).buildClustered().toCompletionStage().toCompletableFuture().get(), tracing);
         election = LeaderElection.oldestEnabledMemberOf(manager.getHazelcastInstance());
       } else {
-        vertx = vertxBuilder(vertxOptions()).build();
+        vertx = Tracing.register(Tracing.tracedBy(vertxBuilder(vertxOptions()), tracing).build(), tracing);
       }
     } catch (Exception e) {
       Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;

@@ -18,8 +18,11 @@ import java.util.UUID;
 /** SQL of the notification pipeline: claiming outbox rows, delivery records, and what a message needs. */
 public final class NotificationRepository {
 
-  /** An unpublished outbox row with the channels its member chose (empty when it concerns no member). */
-  public record OutboxRow(UUID id, String kind, JsonObject payload, List<String> channels) {
+  /**
+   * An unpublished outbox row with the channels its member chose (empty when it concerns no member), and the
+   * trace context of the work that wrote it.
+   */
+  public record OutboxRow(UUID id, String kind, JsonObject payload, List<String> channels, tracing.TraceStamp trace) {
   }
 
   /** Everything a template and a channel need to reach one member about one event. */
@@ -65,8 +68,8 @@ public final class NotificationRepository {
             + "AND (claimed_until IS NULL OR claimed_until <= now()) ORDER BY created_at, id LIMIT $1 "
             + "FOR UPDATE SKIP LOCKED), "
             + "claimed AS (UPDATE outbox o SET claimed_until = now() + make_interval(secs => $2) FROM picked "
-            + "WHERE o.id = picked.id RETURNING o.id, o.kind, o.payload, o.created_at) "
-            + "SELECT c.id, c.kind, c.payload, "
+            + "WHERE o.id = picked.id RETURNING o.id, o.kind, o.payload, o.traceparent, o.request_id, o.created_at) "
+            + "SELECT c.id, c.kind, c.payload, c.traceparent, c.request_id, "
             + "CASE WHEN c.payload ? 'onlyChannel' THEN ARRAY[c.payload->>'onlyChannel'] ELSE m.channels END AS channels "
             + "FROM claimed c LEFT JOIN members m ON m.id = (c.payload->>'memberId')::uuid ORDER BY c.created_at, c.id")
         .execute(Tuple.of(batch, leaseMs / 1000.0))
@@ -75,7 +78,8 @@ public final class NotificationRepository {
           rows.forEach(r -> {
             String[] channels = r.getArrayOfStrings("channels");
             out.add(new OutboxRow(r.getUUID("id"), r.getString("kind"), (JsonObject) r.getValue("payload"),
-                channels == null ? List.of() : Arrays.asList(channels)));
+                channels == null ? List.of() : Arrays.asList(channels),
+                tracing.TraceStamp.of(r.getString("traceparent"), r.getString("request_id"))));
           });
           return out;
         });

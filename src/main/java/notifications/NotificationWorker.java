@@ -70,7 +70,8 @@ public final class NotificationWorker {
 
   /** A message's body and properties as they arrived, handled on the worker's context. */
   private interface Arrival {
-    void handle(Envelope envelope, AMQP.BasicProperties props, byte[] body);
+    /** Completes once the message is settled. */
+    Future<?> handle(Envelope envelope, AMQP.BasicProperties props, byte[] body);
   }
 
   /** A database call of a delivery step failed: the worker backs off instead of counting it as an attempt. */
@@ -190,7 +191,8 @@ public final class NotificationWorker {
     ch.basicConsume(queue, false, consumerTag, new DefaultConsumer(ch) {
       @Override
       public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-        context.runOnContext(v -> arrival.handle(envelope, props, body));
+        // each message on its own context: its trace and request id never leak into the next one
+        tracing.MessageContexts.dispatch(context, queue, props.getHeaders(), () -> arrival.handle(envelope, props, body));
       }
     });
   }
@@ -228,11 +230,12 @@ public final class NotificationWorker {
     }
   }
 
-  private void handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+  private Future<?> handle(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props,
+                           byte[] body) {
     long tag = envelope.getDeliveryTag();
     NotificationMessage message = readOrPark(ch, queueChannel, tag, props, body);
     if (message == null) {
-      return;
+      return Future.succeededFuture();
     }
     int attempt = attemptOf(props);
     inFlight++;
@@ -241,7 +244,7 @@ public final class NotificationWorker {
         : repository.claim(pool, message, sendTimeoutMs + 10_000).transform(claim -> claim.failed()
             ? backOff(claim.cause()).compose(v -> holdBack(ch, tag, message, attempt))
             : settleClaim(ch, tag, message, attempt, claim.result()));
-    handled.onComplete(done -> {
+    return handled.onComplete(done -> {
       inFlight--;
       if (done.failed()) {
         // the broker connection failed or the worker is stopping: unacked, the message comes back to a worker
@@ -297,16 +300,16 @@ public final class NotificationWorker {
    * A message in a dead-letter queue (put there by the broker) becomes a failed delivery, listed and retryable
    * through the API; then it is acked. Unreadable ones are parked.
    */
-  private void handleDeadLetter(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props,
-                                byte[] body) {
+  private Future<?> handleDeadLetter(Channel ch, String queueChannel, Envelope envelope, AMQP.BasicProperties props,
+                                     byte[] body) {
     long tag = envelope.getDeliveryTag();
     NotificationMessage message = readOrPark(ch, queueChannel, tag, props, body);
     if (message == null) {
-      return;
+      return Future.succeededFuture();
     }
     String why = DeadLetterReason.of(props);
     inFlight++;
-    recorded(() -> repository.markDeadLettered(pool, message, why))
+    return recorded(() -> repository.markDeadLettered(pool, message, why))
         .compose(marked -> {
           if (marked) {
             metrics.deadLettered(message.channel());
@@ -441,7 +444,7 @@ public final class NotificationWorker {
     long delayMs = Math.max(ttl - ThreadLocalRandom.current().nextLong(ttl / 5 + 1), Math.min(atLeastMs, ttl));
     AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().contentType("application/json").deliveryMode(2)
         .messageId(message.notificationId().toString()).type(message.kind()).expiration(Long.toString(delayMs))
-        .headers(Map.of(ATTEMPT_HEADER, attempt)).build();
+        .headers(tracing.MessageHeaders.withCurrentTrace(Map.of(ATTEMPT_HEADER, attempt))).build();
     return broker.publishConfirmed(ch, topology.retryQueue(message.channel(), delayLevel), props,
         message.toBuffer().getBytes()).map(delayMs);
   }

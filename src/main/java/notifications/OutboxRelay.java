@@ -49,6 +49,7 @@ public final class OutboxRelay {
   private final int batchSize;
   private final long publishTimeoutMs;
   private final long claimLeaseMs;
+  private final tracing.Tracing traces;
   private final Set<String> returned = ConcurrentHashMap.newKeySet();
   private BrokerConnection broker;
   private boolean draining;
@@ -73,6 +74,7 @@ public final class OutboxRelay {
     this.batchSize = batchSize;
     this.publishTimeoutMs = publishTimeoutMs;
     this.claimLeaseMs = claimLeaseMs;
+    this.traces = tracing.Tracing.of(vertx);
   }
 
   public void attach(BrokerConnection broker) {
@@ -160,11 +162,11 @@ public final class OutboxRelay {
   }
 
   /**
-   * A message to publish: where to, its id (the notification or run id) and type, and its body; for a
-   * notification also what it says, from which its delivery row is made (null for a task run).
+   * A message to publish: where to, its id (the notification or run id) and type, its body and its row's trace;
+   * for a notification also what it says, from which its delivery row is made (null for a task run).
    */
   record Outgoing(String exchange, String routingKey, String messageId, String type, byte[] body,
-                  NotificationMessage notification) {
+                  tracing.TraceStamp trace, NotificationMessage notification) {
   }
 
   static List<NotificationMessage> notificationsOf(List<Outgoing> messages) {
@@ -181,7 +183,7 @@ public final class OutboxRelay {
       if (row.kind().startsWith("task.")) {
         messages.add(new Outgoing(topology.taskExchange(), Topology.TASK_ROUTING_KEY,
             row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes(),
-            null));
+            row.trace(), null));
         continue;
       }
       String member = row.payload().getString("memberId");
@@ -195,7 +197,7 @@ public final class OutboxRelay {
           NotificationMessage m = new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
               row.payload());
           messages.add(new Outgoing(topology.exchange(), channel, notificationId.toString(), row.kind(),
-              m.toBuffer().getBytes(), m));
+              m.toBuffer().getBytes(), row.trace(), m));
         }
       }
     }
@@ -204,9 +206,22 @@ public final class OutboxRelay {
 
   /** Worker thread: publish all, then wait for every confirm; a returned (unroutable) message fails the batch. */
   private Void publish(Channel ch, List<Outgoing> messages) throws Exception {
+    tracing.PublishSpans spans = new tracing.PublishSpans(traces);
+    try {
+      confirmed(ch, messages, spans);
+      spans.end(null);
+    } catch (Exception e) {
+      spans.end(e);
+      throw e;
+    }
+    return null;
+  }
+
+  private void confirmed(Channel ch, List<Outgoing> messages, tracing.PublishSpans spans) throws Exception {
     for (Outgoing m : messages) {
       AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-          .contentType("application/json").deliveryMode(2).messageId(m.messageId()).type(m.type()).build();
+          .contentType("application/json").deliveryMode(2).messageId(m.messageId()).type(m.type())
+          .headers(spans.headers(m.trace(), m.exchange(), m.routingKey(), m.messageId())).build();
       ch.basicPublish(m.exchange(), m.routingKey(), true, props, m.body());
     }
     ch.waitForConfirmsOrDie(publishTimeoutMs);
@@ -219,7 +234,6 @@ public final class OutboxRelay {
     if (!bounced.isEmpty()) {
       throw new IOException("the broker could not route " + bounced.size() + " message(s), e.g. " + bounced.get(0));
     }
-    return null;
   }
 
   /** Updates the backlog gauges and dead-letter depths. */

@@ -57,7 +57,9 @@ public final class ShutdownSequence {
       chain = chain.compose(v -> Future.join(stage.entrySet().stream()
           .map(deployment -> stop(deployment.getKey(), deployment.getValue())).toList()).mapEmpty());
     }
-    return chain.onComplete(done -> log.info("drained in {} ms", millisSince(started)));
+    return chain.onComplete(done -> log.info("drained in {} ms", millisSince(started)))
+        // last: the spans of the drain itself are exported too
+        .eventually(() -> tracing.Tracing.of(vertx).shutdown(vertx));
   }
 
   private Future<Void> delay() {

@@ -115,6 +115,7 @@ public final class HttpVerticle extends VerticleBase {
       // Authentication runs before the contract router (so a missing token is 401 before any 400).
       builder.getRoutes().forEach(route -> route.setDoSecurity(false));
       // First handler of every operation: text the database cannot store is a 400 before anything is written.
+      tracing.RouteSpanName.addTo(builder, tracing.Tracing.of(vertx));
       StorableText storableText = new StorableText();
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
       new MemberHandlers(new MemberService(pool, memberRepository, config.ratePhoneChangesPerDay())).register(builder, idempotency);
@@ -139,6 +140,7 @@ public final class HttpVerticle extends VerticleBase {
             builder.getRoutes().stream().map(OpenAPIRoute::getOperation).toList())));
       }
       root.route().handler(new CloseWhenStopping(state, config.shutdownDelayMs() + graceMs));
+      tracing.RouteSpanName.addFallbackTo(root, tracing.Tracing.of(vertx));
       OpsRoutes.mount(root, new Probes(vertx, probe, brokerHealth, state), contractYaml);
       // Path-less routes: they do not add themselves to the `route` label of HTTP metrics, which then
       // names only the operation's own path (e.g. /v1/events/:id).

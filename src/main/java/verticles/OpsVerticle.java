@@ -46,6 +46,7 @@ public final class OpsVerticle extends VerticleBase {
       router.route().handler(new AccessLog(RouteTemplate.none()));
     }
     router.route().handler(new CloseWhenStopping(state, 1000));
+    tracing.RouteSpanName.addFallbackTo(router, tracing.Tracing.of(vertx));
     OpsRoutes.mountProbes(router, new Probes(vertx, probe, brokerHealth, state));
     return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort()))
         .requestHandler(router)

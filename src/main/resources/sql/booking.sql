@@ -23,11 +23,12 @@ WHERE id = $1 AND status = 'scheduled' AND starts_at > now() AND booked_count >=
 RETURNING waitlist_count;
 
 -- name: insert_booking
--- params: event, member, status, kind
+-- params: event, member, status, kind, traceparent, request_id
 WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3)
            RETURNING id, event_id, member_id, status, created_at, updated_at),
-     o AS (INSERT INTO outbox (kind, payload)
-           SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
+     o AS (INSERT INTO outbox (kind, payload, traceparent, request_id)
+           SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status),
+                  $5, $6
            FROM b)
 SELECT *, NULL::bigint AS waitlist_position FROM b;
 
@@ -57,14 +58,19 @@ FROM unnest($1::uuid[], $2::int[], $3::int[]) AS c(id, booked, waitlisted)
 WHERE e.id = c.id;
 
 -- name: batch_insert
--- params: events, members, statuses
+-- params: events, members, statuses, traceparents, request_ids
 WITH b AS (INSERT INTO bookings (event_id, member_id, status)
            SELECT r.event_id, r.member_id, r.status
            FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS r(event_id, member_id, status, i)
            ORDER BY r.i
            RETURNING id, event_id, member_id, status, created_at, updated_at),
-     o AS (INSERT INTO outbox (kind, payload)
-           SELECT CASE WHEN status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END,
-                  jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
-           FROM b)
+     -- each outbox row carries the trace context of the request that asked for its booking (a batch has one
+     -- request per event and member)
+     o AS (INSERT INTO outbox (kind, payload, traceparent, request_id)
+           SELECT CASE WHEN b.status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END,
+                  jsonb_build_object('bookingId', b.id, 'eventId', b.event_id, 'memberId', b.member_id,
+                                     'status', b.status),
+                  t.traceparent, t.request_id
+           FROM b JOIN unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[]) AS t(event_id, member_id, traceparent, request_id)
+                  ON t.event_id = b.event_id AND t.member_id = b.member_id)
 SELECT *, NULL::bigint AS waitlist_position FROM b;

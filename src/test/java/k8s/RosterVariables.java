@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Every ROSTER_* variable a manifest sets must be one the service reads ({@link ConfigLoader#environmentVariables()}):
- * a misspelt name is otherwise ignored without a word, and the pod runs with the default.
+ * Every ROSTER_* variable a manifest sets must be one the service reads ({@link ConfigLoader#environmentVariables()}),
+ * and every OTEL_* one an OpenTelemetry variable it documents ({@link tracing.TracingSdk#VARIABLES}): a misspelt
+ * name is otherwise ignored without a word, and the pod runs with the default.
  */
 final class RosterVariables {
 
   static final String PREFIX = "ROSTER_";
+  static final String OTEL_PREFIX = "OTEL_";
 
   private RosterVariables() {
   }
@@ -55,13 +57,17 @@ final class RosterVariables {
   }
 
   private static void check(String name, String where, Set<String> problems) {
-    if (name.startsWith(PREFIX) && !known().contains(name)) {
+    if (name.startsWith(OTEL_PREFIX)) {
+      checkWhole(name, where, problems);
+    } else if (name.startsWith(PREFIX) && !known().contains(name)) {
       problems.add(where + ": " + name + " is not a setting of the service (conf/application.yaml lists them)");
     }
   }
 
   private static void checkWhole(String name, String where, Set<String> problems) {
-    if (!known().contains(name)) {
+    if (name.startsWith(OTEL_PREFIX) && !tracing.TracingSdk.VARIABLES.contains(name)) {
+      problems.add(where + ": " + name + " is not an OpenTelemetry variable the service reads (README, Tracing)");
+    } else if (!name.startsWith(OTEL_PREFIX) && !known().contains(name)) {
       problems.add(where + ": " + name + " is not a setting of the service (conf/application.yaml lists them)");
     }
   }

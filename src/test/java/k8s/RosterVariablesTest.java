@@ -41,6 +41,8 @@ class RosterVariablesTest {
         data:
           ROSTER_HTTP_INSTANSES: "4"
           ROSTR_PG_POOL_SIZE: "8"
+          OTEL_SERVICE_NAME: roster-api
+          OTEL_EXPORTER_OTLP_ENDPONT: http://collector:4318
         ---
         apiVersion: v1
         kind: Secret
@@ -74,7 +76,9 @@ class RosterVariablesTest {
         "Deployment/roster-api container roster env: ROSTER_SCHEDULER_ENABLE is not a setting of the service (conf/application.yaml lists them)",
         "Deployment/roster-api container roster envFrom ConfigMap/tuning: ROSTER_HTTP_INSTANSES is not a setting of the service (conf/application.yaml lists them)",
         "Deployment/roster-api container roster envFrom ConfigMap/tuning: ROSTR_PG_POOL_SIZE is not a setting of the service (conf/application.yaml lists them)",
+        "Deployment/roster-api container roster envFrom ConfigMap/tuning: OTEL_EXPORTER_OTLP_ENDPONT is not an OpenTelemetry variable the service reads (README, Tracing)",
         "ConfigMap/tuning: ROSTER_HTTP_INSTANSES is not a setting of the service (conf/application.yaml lists them)",
+        "ConfigMap/tuning: OTEL_EXPORTER_OTLP_ENDPONT is not an OpenTelemetry variable the service reads (README, Tracing)",
         "Secret/providers: ROSTER_SMTP_PASWORD is not a setting of the service (conf/application.yaml lists them)");
   }
 }

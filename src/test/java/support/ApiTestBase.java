@@ -35,7 +35,7 @@ public abstract class ApiTestBase {
   void startService() {
     db = createDatabase();
     issuer = new TestIssuer();
-    app = RosterApp.start(db, issuer, serviceSettings());
+    app = startApp(serviceSettings());
     api = new Api(app.baseUrl());
     String bootstrapToken = issuer.token("bootstrap-admin", "admin");
     admin = createPerson(bootstrapToken, "admin");
@@ -66,6 +66,11 @@ public abstract class ApiTestBase {
   /** The database of this class: a fresh one on the test server, unless a class brings its own server. */
   protected TestDatabase createDatabase() {
     return TestDatabase.create(getClass().getSimpleName());
+  }
+
+  /** Starts the service of this class (a class may build it differently, e.g. traced). */
+  protected RosterApp startApp(java.util.Map<String, String> settings) {
+    return RosterApp.start(db, issuer, settings);
   }
 
   /** Extra ROSTER_* settings for the service of this class (none by default). */

@@ -31,6 +31,13 @@ public final class RosterApp implements AutoCloseable {
     return start(db, issuer, extra, RosterLauncher.vertxBuilder(RosterLauncher.vertxOptions()).build());
   }
 
+  /** Traced by the given OpenTelemetry (a test's SDK with an in-memory exporter), as the launcher does with OTEL_*. */
+  public static RosterApp traced(TestDatabase db, TestIssuer issuer, Map<String, String> extra,
+                                 io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    Vertx vertx = tracing.Tracing.tracedBy(RosterLauncher.vertxBuilder(RosterLauncher.vertxOptions()), openTelemetry).build();
+    return start(db, issuer, extra, tracing.Tracing.register(vertx, openTelemetry));
+  }
+
   /** On a Vert.x of the test's making (a clustered one, say), which the app then owns and closes. */
   public static RosterApp start(TestDatabase db, TestIssuer issuer, Map<String, String> extra, Vertx vertx) {
     Map<String, String> env = new HashMap<>();

@@ -16,6 +16,8 @@ public final class EmailChannel implements NotificationChannel {
 
   private final MailClient client;
   private final String from;
+  private final String host;
+  private final int port;
 
   public EmailChannel(Vertx vertx, JsonObject smtp) {
     String username = smtp.getString("username", "");
@@ -30,6 +32,8 @@ public final class EmailChannel implements NotificationChannel {
         .setConnectTimeout(5000)
         .setKeepAlive(true);
     this.client = MailClient.create(vertx, config);
+    this.host = config.getHostname();
+    this.port = config.getPort();
     this.from = smtp.getString("from");
   }
 
@@ -40,9 +44,10 @@ public final class EmailChannel implements NotificationChannel {
     }
     MailMessage mail = new MailMessage().setFrom(from).setTo(to.email()).setSubject(message.subject())
         .setText(message.text()).setHtml(message.html());
-    return client.sendMail(mail).<Void>mapEmpty().recover(error -> Future.failedFuture(
-        error instanceof SMTPException smtp && smtp.isPermanent()
-            ? DeliveryException.permanent("SMTP " + smtp.getReplyCode() + ": " + smtp.getReplyMessage())
-            : DeliveryException.retry("SMTP: " + error.getMessage())));
+    return tracing.Spans.client("smtp send", "smtp", host, port, () -> client.sendMail(mail)).<Void>mapEmpty()
+        .recover(error -> Future.failedFuture(
+            error instanceof SMTPException smtp && smtp.isPermanent()
+                ? DeliveryException.permanent("SMTP " + smtp.getReplyCode() + ": " + smtp.getReplyMessage())
+                : DeliveryException.retry("SMTP: " + error.getMessage())));
   }
 }
