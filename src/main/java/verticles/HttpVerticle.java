@@ -173,6 +173,9 @@ public final class HttpVerticle extends VerticleBase {
               .setHost(config.httpHost())
               .setPort(config.httpPort())
               .setCompressionSupported(true)
+              // HTTP/1.1 only: a client's h2c upgrade request (Java's HttpClient sends one by default) is answered
+              // in HTTP/1.1, as the protocol allows; Vert.x's upgrade path left such answers cut or never ended
+              .setHttp2ClearTextEnabled(false)
               // Bounded per connection: a hostile client can neither park an idle socket nor send endless headers
               // (too long a request line gets 414, too large a header block 431, before any routing)
               .setIdleTimeout(config.httpIdleTimeoutSeconds())

@@ -48,7 +48,8 @@ public final class OpsVerticle extends VerticleBase {
     router.route().handler(new CloseWhenStopping(state, 1000));
     tracing.RouteSpanName.addFallbackTo(router, tracing.Tracing.of(vertx));
     OpsRoutes.mountProbes(router, new Probes(vertx, probe, brokerHealth, state));
-    return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort()))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort())
+        .setHttp2ClearTextEnabled(false))
         .requestHandler(router)
         .listen()
         .onSuccess(s -> server = s);

@@ -21,6 +21,26 @@ class OpsEndpointsTest extends ApiTestBase {
 
   private static final Pattern ROUTE = Pattern.compile("route=\"([^\"]*)\"");
 
+  /**
+   * Java's own HTTP client (and many others) first asks a plain-text server to upgrade to HTTP/2 (h2c): every
+   * answer must still come whole, whatever the size of the body.
+   */
+  @Test
+  void clientsThatAskForHttp2UpgradeGetWholeAnswers() throws Exception {
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient(); // HTTP/2 first: asks to upgrade
+    for (int i = 0; i < 20; i++) {
+      for (String path : List.of("/metrics", "/health/live", "/v1/events")) {
+        java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + path)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).as(path).isIn(200, 401);
+        assertThat(res.headers().firstValue("X-Request-Id")).as(path).isPresent();
+      }
+      assertThat(client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.baseUrl() + "/metrics"))
+          .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains("jvm_info").endsWith("\n");
+    }
+  }
+
   @Test
   void liveNeedsNoTokenAndIsUp() {
     Api.Res res = api.call("GET", "/health/live").send();
