@@ -18,6 +18,10 @@ import handlers.NotificationHandlers;
 import handlers.ProblemHandler;
 import handlers.ScheduleHandlers;
 import handlers.CronHandlers;
+import handlers.WebhookHandlers;
+import webhooks.AddressPolicy;
+import webhooks.WebhookRepository;
+import webhooks.WebhookService;
 import cron.CronRepository;
 import cron.CronService;
 import idempotency.IdempotencyHandler;
@@ -128,6 +132,8 @@ public final class HttpVerticle extends VerticleBase {
       new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
       new ScheduleHandlers(new ScheduleService(pool, new ScheduleRepository())).register(builder, idempotency);
       new CronHandlers(new CronService(pool, new CronRepository(), config.nodeId())).register(builder, idempotency);
+      new WebhookHandlers(new WebhookService(vertx, pool, new WebhookRepository(),
+          new AddressPolicy(config.webhooksAllowedHosts()))).register(builder, idempotency);
       Router api = builder.createRouter();
       api.route().failureHandler(problems);
 
