@@ -17,13 +17,32 @@ import java.util.function.Function;
 public final class WebhookRepository {
 
   /**
-   * A scalar subquery for an outbox insert: the enabled endpoints subscribed to the event type {@code typeSql},
-   * as a JSON array, or NULL when there are none (then the outbox row carries no webhook and nothing is sent).
-   * It folds the subscription check into the statement that writes the change's outbox row: no extra statement.
+   * A scalar subquery: the enabled endpoints subscribed to the event type {@code typeSql}, as a JSON array, or NULL
+   * when there are none. Uncorrelated, so PostgreSQL runs it once per statement.
    */
   public static String subscribers(String typeSql) {
     return "(SELECT jsonb_agg(we.id) FROM webhook_endpoints we WHERE we.enabled AND " + typeSql
         + " = ANY(we.event_types))";
+  }
+
+  /**
+   * A jsonb expression to append ({@code ||}) to an outbox row's payload: the webhook fields (the subscribed
+   * endpoints, the type, the time and {@code dataSql}, the resource) when some enabled endpoint subscribes to
+   * {@code typeSql}, else {} — so the subscription check is folded into the statement that writes the change's
+   * outbox row, and the relay sends nothing when nobody listens.
+   */
+  public static String webhookFields(String typeSql, String dataSql) {
+    String subscribed = subscribers(typeSql);
+    return "CASE WHEN " + subscribed + " IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', " + subscribed
+        + ", 'webhookType', " + typeSql + ", 'webhookAt', now(), 'webhookData', " + dataSql + ") END";
+  }
+
+  /** An outbox row for webhooks only (a change no member is notified of), written when some endpoint listens. */
+  public Future<Void> queue(SqlClient db, String type, JsonObject data) {
+    return db.preparedQuery("INSERT INTO outbox (kind, payload) SELECT 'webhook', " + webhookFields("$1::text", "$2::jsonb")
+            + " WHERE " + subscribers("$1::text") + " IS NOT NULL")
+        .execute(Tuple.of(type, data))
+        .mapEmpty();
   }
 
   private static final String ENDPOINT_COLUMNS = "id, url, description, event_types, enabled, disabled_reason, "

@@ -24,11 +24,16 @@ RETURNING waitlist_count;
 
 -- name: insert_booking
 -- params: event, member, status, kind
+-- The outbox row also names the enabled webhook endpoints subscribed to its kind (w; none: no webhook fields), with
+-- the booking as it was written: the subscription check costs no extra statement.
 WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3)
            RETURNING id, event_id, member_id, status, created_at, updated_at),
+     w AS (SELECT jsonb_agg(id) AS ids FROM webhook_endpoints WHERE enabled AND $4 = ANY(event_types)),
      o AS (INSERT INTO outbox (kind, payload)
            SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
-           FROM b)
+                      || CASE WHEN w.ids IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', w.ids,
+                           'webhookType', $4, 'webhookAt', now(), 'webhookData', to_jsonb(b)) END
+           FROM b, w)
 SELECT *, NULL::bigint AS waitlist_position FROM b;
 
 -- Many bookings in one transaction (the coalescer): lock the events in id order (no deadlocks between batches),
@@ -63,8 +68,15 @@ WITH b AS (INSERT INTO bookings (event_id, member_id, status)
            FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS r(event_id, member_id, status, i)
            ORDER BY r.i
            RETURNING id, event_id, member_id, status, created_at, updated_at),
+     k AS (SELECT b.*, CASE WHEN status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END AS kind
+           FROM b),
+     w AS (SELECT t.kind, jsonb_agg(e.id) AS ids
+           FROM unnest(ARRAY['booking.confirmed', 'booking.waitlisted']) AS t(kind)
+           JOIN webhook_endpoints e ON e.enabled AND t.kind = ANY(e.event_types) GROUP BY t.kind),
      o AS (INSERT INTO outbox (kind, payload)
-           SELECT CASE WHEN status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END,
-                  jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
-           FROM b)
+           SELECT k.kind,
+                  jsonb_build_object('bookingId', k.id, 'eventId', k.event_id, 'memberId', k.member_id, 'status', k.status)
+                  || CASE WHEN w.ids IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', w.ids,
+                       'webhookType', k.kind, 'webhookAt', now(), 'webhookData', to_jsonb(k) - 'kind') END
+           FROM k LEFT JOIN w ON w.kind = k.kind)
 SELECT *, NULL::bigint AS waitlist_position FROM b;
