@@ -276,4 +276,79 @@ class WebhookDeliveryTest extends NotificationTestBase {
     assertProblem(api.post("/v1/webhooks/" + hook.getString("id") + "/deliveries/" + java.util.UUID.randomUUID()
         + "/redeliver", admin.token(), null), 404, "not_found");
   }
+
+  @Test
+  void everyKindOfChangeIsSentWithItsType() {
+    endpoint("/all", "booking.confirmed", "booking.waitlisted", "booking.promoted", "booking.cancelled",
+        "booking.attended", "event.created", "event.updated", "event.cancelled", "member.created", "member.updated");
+    Person first = member();
+    Person second = member();
+    Person third = member();
+    JsonObject event = createEvent(1, 2);
+    String a = book(first, event.getString("id")).json().getString("id");
+    String b = book(second, event.getString("id")).json().getString("id");
+    book(third, event.getString("id"));
+    assertThat(api.delete("/v1/bookings/" + a, admin.token()).status()).isEqualTo(200);
+    assertThat(api.post("/v1/bookings/" + b + "/check-in", admin.token(), null).status()).isEqualTo(200);
+    assertThat(api.patch("/v1/events/" + event.getString("id"), admin.token(), new JsonObject().put("title", "Yoga"))
+        .status()).isEqualTo(200);
+    assertThat(api.patch("/v1/members/" + first.id(), admin.token(), new JsonObject().put("name", "Renamed"))
+        .status()).isEqualTo(200);
+    assertThat(api.post("/v1/events/" + event.getString("id") + "/cancel", admin.token(), null).status()).isEqualTo(200);
+
+    // 3 members created, event created, 1 confirmed, 2 waitlisted, a cancelled, b promoted, b attended,
+    // event updated, member updated, event cancelled with the third booking cancelled
+    eventually(WAIT, "every change", () -> receiver.at("/all").size() >= 14);
+    Map<String, Long> types = receiver.at("/all").stream()
+        .collect(Collectors.groupingBy(r -> r.json().getString("type"), Collectors.counting()));
+    assertThat(types).containsAllEntriesOf(Map.of("member.created", 3L, "event.created", 1L, "booking.confirmed", 1L,
+        "booking.waitlisted", 2L, "booking.promoted", 1L, "booking.attended", 1L, "event.updated", 1L,
+        "member.updated", 1L, "event.cancelled", 1L, "booking.cancelled", 2L));
+    Received attended = receiver.at("/all").stream().filter(r -> r.json().getString("type").equals("booking.attended"))
+        .findFirst().orElseThrow();
+    assertThat(attended.json().getJsonObject("data").getString("id")).isEqualTo(b);
+    assertThat(attended.json().getJsonObject("data").getString("status")).isEqualTo("attended");
+    Received cancelled = receiver.at("/all").stream().filter(r -> r.json().getString("type").equals("event.cancelled"))
+        .findFirst().orElseThrow();
+    assertThat(cancelled.json().getJsonObject("data"))
+        .isEqualTo(api.get("/v1/events/" + event.getString("id"), admin.token()).json());
+  }
+
+  @Test
+  void anEndpointFailingForDaysIsDisabledAndItsAdminsTold() {
+    receiver.script("/failing", Answer.of(503));
+    JsonObject hook = endpoint("/failing", "booking.confirmed");
+    // it has failed every attempt since six days ago (the limit is five)
+    db.update("UPDATE webhook_endpoints SET failing_since = now() - interval '6 days' WHERE id = ?::uuid",
+        hook.getString("id"));
+    bookSomeone();
+    awaitAt("/failing", 1);
+    eventually(WAIT, "endpoint disabled",
+        () -> !api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json().getBoolean("enabled"));
+    assertThat(api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json().getString("disabledReason"))
+        .isEqualTo("failing");
+    String metrics = api.call("GET", "/metrics").send().raw().body();
+    assertThat(metrics).contains("roster_webhook_endpoints_disabled_total{reason=\"failing\"}");
+    assertThat(metrics).contains("roster_webhook_deliveries_total{outcome=\"failed\"}");
+    assertThat(metrics).contains("roster_webhook_delivery_duration_seconds_count");
+
+    // enabled again by an admin: its failure streak starts afresh
+    Api.Res enabled = api.patch("/v1/webhooks/" + hook.getString("id"), admin.token(),
+        new JsonObject().put("enabled", true));
+    assertThat(enabled.json().getBoolean("enabled")).isTrue();
+    assertThat(enabled.json().getString("disabledReason")).isNull();
+    assertThat(db.count("SELECT count(*) FROM webhook_endpoints WHERE id = ?::uuid AND failing_since IS NULL",
+        hook.getString("id"))).isEqualTo(1);
+  }
+
+  @Test
+  void retryAfterIsHonoured() {
+    receiver.script("/busy", new Answer(429, Map.of("retry-after", "1")));
+    JsonObject hook = endpoint("/busy", "booking.confirmed");
+    bookSomeone();
+    List<Received> got = awaitAt("/busy", 2);
+    // asked to wait a second: the 1200 ms delay is used instead of the 300 ms one (less up to 20 % jitter)
+    assertThat(got.get(1).atMillis() - got.get(0).atMillis()).isGreaterThanOrEqualTo(900);
+    eventually(WAIT, "delivered", () -> "succeeded".equals(onlyDelivery(hook.getString("id")).getString("status")));
+  }
 }
