@@ -117,7 +117,8 @@ public final class NotificationWorkerVerticle extends VerticleBase {
   public Future<?> stop() {
     health.unregister(broker);
     health.unregister(hooksBroker);
-    return worker.drain(graceMs).eventually(() -> broker.close()).eventually(() -> hooksBroker.close())
+    return Future.all(worker.drain(graceMs), webhooks.drain(graceMs))
+        .eventually(() -> broker.close()).eventually(() -> hooksBroker.close())
         .eventually(() -> pool.close()).eventually(() -> {
           http.close();
           return hooksHttp.close();

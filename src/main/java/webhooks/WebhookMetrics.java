@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * Webhook meters (Prometheus: roster_webhook_deliveries_total, roster_webhook_delivery_duration_seconds,
  * roster_webhook_endpoints_disabled_total). Labels take a fixed set of values only (never an endpoint id or URL: endpoints are created
  * through the API, so their number is unbounded): {@code outcome} is succeeded, retrying, failed, refused (the
- * URL's address is not allowed), deferred (the endpoint had its concurrency in flight) or dropped (the endpoint
+ * URL's address is not allowed), deferred (the endpoint had its concurrency in flight, or another attempt
+ * of the message was under way) or dropped (the endpoint
  * is disabled or deleted); {@code reason} of a
  * disabled endpoint is gone (410) or failing (days of failures).
  */

@@ -99,21 +99,31 @@ public final class WebhookRepository {
         .map(rows -> one(rows, WebhookEndpoint::from));
   }
 
+  /** The outcome of taking a delivery for an attempt: the delivery, or why not (done, or held by a live attempt). */
+  public record Claim(WebhookDelivery delivery, boolean busy) {
+  }
+
   /**
-   * Takes a message's delivery to an endpoint for an attempt (status sending, attempts + 1), creating the row on
-   * the first one. Null when there is nothing to do: it succeeded already, or another copy is being sent.
+   * Takes a message's delivery to an endpoint for an attempt (status sending, attempts + 1, due again when the
+   * attempt must have ended), creating the row on the first one. Only a pending delivery can be taken, or one
+   * whose attempt ran past its lease (its worker died); one that succeeded or failed is done, and one being sent
+   * by a live attempt is busy.
    */
-  public Future<WebhookDelivery> claim(SqlClient db, UUID messageId, UUID endpointId, String type, JsonObject payload,
-                                       long leaseMs) {
+  public Future<Claim> claim(SqlClient db, UUID messageId, UUID endpointId, String type, JsonObject payload,
+                             long leaseMs) {
     return db.preparedQuery("INSERT INTO webhook_deliveries (message_id, endpoint_id, event_type, payload, status, "
             + "attempts, next_attempt_at) VALUES ($1, $2, $3, $4, 'sending', 1, now() + make_interval(secs => $5)) "
             + "ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO UPDATE SET status = 'sending', "
             + "attempts = webhook_deliveries.attempts + 1, next_attempt_at = EXCLUDED.next_attempt_at, "
-            + "updated_at = now() WHERE webhook_deliveries.status IN ('pending', 'failed') "
+            + "updated_at = now() WHERE webhook_deliveries.status = 'pending' "
             + "OR (webhook_deliveries.status = 'sending' AND webhook_deliveries.next_attempt_at < now()) "
             + "RETURNING " + DELIVERY_COLUMNS)
         .execute(Tuple.of(messageId, endpointId, type, payload, leaseMs / 1000.0))
-        .map(rows -> one(rows, WebhookDelivery::from));
+        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(new Claim(WebhookDelivery.from(rows.iterator().next()), false))
+            : db.preparedQuery("SELECT status FROM webhook_deliveries WHERE message_id = $1 AND endpoint_id = $2")
+                .execute(Tuple.of(messageId, endpointId))
+                .map(existing -> new Claim(null, existing.size() == 1
+                    && "sending".equals(existing.iterator().next().getString("status")))));
   }
 
   /** The attempt succeeded: the endpoint's failure streak ends. */

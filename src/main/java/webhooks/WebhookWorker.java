@@ -51,6 +51,8 @@ public final class WebhookWorker {
   private final long leaseMs;
   private final Map<UUID, Integer> inFlight = new HashMap<>();
   private BrokerConnection broker;
+  private volatile Channel consuming;
+  private volatile String consumerTag;
 
   public WebhookWorker(Vertx vertx, Pool pool, WebhookRepository repository, WebhookSender sender,
                        WebhookMetrics metrics, int prefetch, int perEndpoint, int disableAfterDays, long timeoutMs) {
@@ -75,7 +77,9 @@ public final class WebhookWorker {
   public Void onConnected(Channel ch) throws IOException {
     ch.basicQos(prefetch);
     ch.confirmSelect();
-    ch.basicConsume(broker.topology().webhookQueue(), false, "roster-webhooks-" + UUID.randomUUID(),
+    consuming = ch;
+    consumerTag = "roster-webhooks-" + UUID.randomUUID();
+    ch.basicConsume(broker.topology().webhookQueue(), false, consumerTag,
         new DefaultConsumer(ch) {
           @Override
           public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
@@ -88,6 +92,30 @@ public final class WebhookWorker {
   /** In flight on this worker, all endpoints together (a stop waits for them). */
   public int inFlight() {
     return inFlight.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  /**
+   * A clean stop: no new messages; the attempts in flight finish and are recorded and acked (at most
+   * {@code timeoutMs}), so none is POSTed twice for want of its record.
+   */
+  public Future<Void> drain(long timeoutMs) {
+    Channel ch = consuming;
+    String tag = consumerTag;
+    Future<Void> cancelled = ch == null || tag == null || broker == null ? Future.succeededFuture()
+        : broker.callOn(ch, c -> {
+          c.basicCancel(tag);
+          return null;
+        });
+    return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + timeoutMs));
+  }
+
+  private Future<Void> waitForIdle(long deadline) {
+    if (inFlight() == 0 || System.currentTimeMillis() > deadline) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+    vertx.setTimer(50, t -> waitForIdle(deadline).onComplete(later));
+    return later.future();
   }
 
   private void handle(Channel ch, long tag, AMQP.BasicProperties props, byte[] body) {
@@ -114,8 +142,13 @@ public final class WebhookWorker {
         .onComplete(done -> {
           inFlight.computeIfPresent(endpoint, (k, n) -> n > 1 ? n - 1 : null);
           if (done.failed()) {
-            log.warn("webhook {} to {}: {}; trying again shortly", message.messageId(), endpoint,
-                done.cause().getMessage());
+            // busy: another copy is being sent right now (a redelivery after a lost connection); check back later
+            if (done.cause() instanceof Busy) {
+              metrics.outcome("deferred");
+            } else {
+              log.warn("webhook {} to {}: {}; trying again shortly", message.messageId(), endpoint,
+                  done.cause().getMessage());
+            }
             requeueLater(ch, tag, message, attempt, shortestDelay());
           }
         });
@@ -129,8 +162,9 @@ public final class WebhookWorker {
         return Future.succeededFuture(null);
       }
       return repository.claim(pool, message.messageId(), endpoint.id(), message.type(), message.body(), leaseMs)
-          .compose(delivery -> delivery == null ? Future.succeededFuture(null) : attempt(endpoint, delivery, message,
-              attempt));
+          .compose(claim -> claim.busy() ? Future.failedFuture(new Busy())
+              : claim.delivery() == null ? Future.succeededFuture(null) // done already: a duplicate message
+              : attempt(endpoint, claim.delivery(), message, attempt));
     });
   }
 
@@ -211,6 +245,13 @@ public final class WebhookWorker {
         .compose(v -> broker.ack(ch, tag))
         .onFailure(e -> log.warn("webhook {}: could not put it back for later ({}); the broker redelivers it "
             + "after reconnecting", message.messageId(), e.getMessage()));
+  }
+
+  /** The delivery is being sent by a live attempt elsewhere. */
+  private static final class Busy extends RuntimeException {
+    Busy() {
+      super("being sent by another attempt", null, false, false);
+    }
   }
 
   private static int attemptOf(AMQP.BasicProperties props) {
