@@ -76,6 +76,22 @@ class WebhookDeliveryTest extends NotificationTestBase {
     return res.items();
   }
 
+  /** Waits until the endpoint's only delivery has this status, and returns it. */
+  private JsonObject awaitDelivery(JsonObject hook, String status) {
+    eventually(WAIT, "delivery " + status, () -> {
+      JsonArray items = deliveries(hook.getString("id"));
+      return items.size() == 1 && status.equals(items.getJsonObject(0).getString("status"));
+    });
+    return onlyDelivery(hook.getString("id"));
+  }
+
+  /** Waits until the service has disabled the endpoint, and returns it as shown. */
+  private JsonObject awaitDisabled(JsonObject hook) {
+    eventually(WAIT, "endpoint disabled",
+        () -> !api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json().getBoolean("enabled"));
+    return api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json();
+  }
+
   private JsonObject onlyDelivery(String endpointId) {
     JsonArray items = deliveries(endpointId);
     assertThat(items).hasSize(1);
@@ -116,8 +132,7 @@ class WebhookDeliveryTest extends NotificationTestBase {
     JsonObject adminView = api.get("/v1/bookings/" + bookingId, admin.token()).json();
     assertThat(body.getJsonObject("data")).isEqualTo(adminView);
 
-    eventually(WAIT, "delivery recorded", () -> "succeeded".equals(onlyDelivery(hook.getString("id")).getString("status")));
-    JsonObject delivery = onlyDelivery(hook.getString("id"));
+    JsonObject delivery = awaitDelivery(hook, "succeeded");
     assertThat(delivery.getInteger("attempts")).isEqualTo(1);
     assertThat(delivery.getInteger("lastStatusCode")).isEqualTo(200);
     assertThat(delivery.getString("messageId")).isEqualTo(r.header("webhook-id"));
@@ -150,9 +165,7 @@ class WebhookDeliveryTest extends NotificationTestBase {
     assertThat(got.get(0).header("webhook-id")).isEqualTo(got.get(1).header("webhook-id"));
     assertThat(got.get(0).body()).isEqualTo(got.get(1).body());
     got.forEach(r -> assertThat(WebhookReceiver.verify(hook.getString("secret"), r)).isTrue());
-    eventually(WAIT, "second attempt recorded",
-        () -> "succeeded".equals(onlyDelivery(hook.getString("id")).getString("status")));
-    JsonObject delivery = onlyDelivery(hook.getString("id"));
+    JsonObject delivery = awaitDelivery(hook, "succeeded");
     assertThat(delivery.getInteger("attempts")).isEqualTo(2);
     assertThat(delivery.getInteger("lastStatusCode")).isEqualTo(200);
     assertThat(receiver.at("/flaky")).hasSize(2);
@@ -164,10 +177,7 @@ class WebhookDeliveryTest extends NotificationTestBase {
     JsonObject hook = endpoint("/gone", "booking.confirmed");
     bookSomeone();
     awaitAt("/gone", 1);
-    eventually(WAIT, "endpoint disabled",
-        () -> !api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json().getBoolean("enabled"));
-    JsonObject shown = api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json();
-    assertThat(shown.getString("disabledReason")).isEqualTo("gone");
+    assertThat(awaitDisabled(hook).getString("disabledReason")).isEqualTo("gone");
     JsonObject delivery = onlyDelivery(hook.getString("id"));
     assertThat(delivery.getString("status")).isEqualTo("failed");
     assertThat(delivery.getInteger("lastStatusCode")).isEqualTo(410);
@@ -189,8 +199,7 @@ class WebhookDeliveryTest extends NotificationTestBase {
     bookSomeone();
     // the first attempt and the three retries (300, 600, 1200 ms), then it has failed
     awaitAt("/moved", 4);
-    eventually(WAIT, "delivery failed", () -> "failed".equals(onlyDelivery(hook.getString("id")).getString("status")));
-    JsonObject delivery = onlyDelivery(hook.getString("id"));
+    JsonObject delivery = awaitDelivery(hook, "failed");
     assertThat(delivery.getInteger("attempts")).isEqualTo(4);
     assertThat(delivery.getInteger("lastStatusCode")).isEqualTo(302);
     assertThat(receiver.at("/moved-here")).isEmpty();
@@ -246,11 +255,7 @@ class WebhookDeliveryTest extends NotificationTestBase {
     db.update("UPDATE webhook_endpoints SET url = ? WHERE id = ?::uuid",
         "http://127.0.0.2:" + receiver.port() + "/moved-inside", hook.getString("id"));
     bookSomeone();
-    eventually(WAIT, "delivery failed", () -> {
-      JsonArray items = deliveries(hook.getString("id"));
-      return items.size() == 1 && "failed".equals(items.getJsonObject(0).getString("status"));
-    });
-    JsonObject delivery = onlyDelivery(hook.getString("id"));
+    JsonObject delivery = awaitDelivery(hook, "failed");
     assertThat(delivery.getString("lastError")).contains("not public");
     assertThat(delivery.getInteger("lastStatusCode")).isNull();
     assertThat(receiver.at("/moved-inside")).isEmpty();
@@ -261,8 +266,7 @@ class WebhookDeliveryTest extends NotificationTestBase {
     JsonObject hook = endpoint("/again", "booking.confirmed");
     bookSomeone();
     Received first = awaitAt("/again", 1).get(0);
-    eventually(WAIT, "delivered", () -> "succeeded".equals(onlyDelivery(hook.getString("id")).getString("status")));
-    String deliveryId = onlyDelivery(hook.getString("id")).getString("id");
+    String deliveryId = awaitDelivery(hook, "succeeded").getString("id");
 
     Api.Res res = api.post("/v1/webhooks/" + hook.getString("id") + "/deliveries/" + deliveryId + "/redeliver",
         admin.token(), null);
@@ -323,10 +327,7 @@ class WebhookDeliveryTest extends NotificationTestBase {
         hook.getString("id"));
     bookSomeone();
     awaitAt("/failing", 1);
-    eventually(WAIT, "endpoint disabled",
-        () -> !api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json().getBoolean("enabled"));
-    assertThat(api.get("/v1/webhooks/" + hook.getString("id"), admin.token()).json().getString("disabledReason"))
-        .isEqualTo("failing");
+    assertThat(awaitDisabled(hook).getString("disabledReason")).isEqualTo("failing");
     String metrics = api.call("GET", "/metrics").send().raw().body();
     assertThat(metrics).contains("roster_webhook_endpoints_disabled_total{reason=\"failing\"}");
     assertThat(metrics).contains("roster_webhook_deliveries_total{outcome=\"failed\"}");
@@ -349,6 +350,6 @@ class WebhookDeliveryTest extends NotificationTestBase {
     List<Received> got = awaitAt("/busy", 2);
     // asked to wait a second: the 1200 ms delay is used instead of the 300 ms one (less up to 20 % jitter)
     assertThat(got.get(1).atMillis() - got.get(0).atMillis()).isGreaterThanOrEqualTo(900);
-    eventually(WAIT, "delivered", () -> "succeeded".equals(onlyDelivery(hook.getString("id")).getString("status")));
+    awaitDelivery(hook, "succeeded");
   }
 }
