@@ -137,6 +137,12 @@ class WebhookDeliveryTest extends NotificationTestBase {
     assertThat(delivery.getInteger("lastStatusCode")).isEqualTo(200);
     assertThat(delivery.getString("messageId")).isEqualTo(r.header("webhook-id"));
     assertThat(delivery.getString("nextAttemptAt")).isNull();
+
+    // the member's notification of the same booking does not carry the webhook's fields
+    eventually(WAIT, "the member's notification", () -> db.count("SELECT count(*) FROM notification_deliveries "
+        + "WHERE payload->>'bookingId' = ?", bookingId) >= 1);
+    assertThat(db.count("SELECT count(*) FROM notification_deliveries WHERE payload->>'bookingId' = ? "
+        + "AND (payload->'webhooks' IS NOT NULL OR payload->'webhookData' IS NOT NULL)", bookingId)).isZero();
   }
 
   @Test
