@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -85,9 +86,11 @@ public final class WebhookSender {
         .putHeader("webhook-id", id)
         .putHeader("webhook-timestamp", Long.toString(timestamp))
         .putHeader("webhook-signature", signature);
+    // setTimeout bounds each wait for data; this bounds the whole attempt (an answer that trickles in slowly)
     return client.request(options)
         .compose(request -> request.send(body))
-        .compose(this::outcome);
+        .compose(this::outcome)
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   private Future<Attempt> outcome(HttpClientResponse response) {

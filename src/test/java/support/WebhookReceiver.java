@@ -38,8 +38,12 @@ public final class WebhookReceiver implements AutoCloseable {
     }
   }
 
-  /** A scripted answer: status and headers. */
-  public record Answer(int status, Map<String, String> headers) {
+  /** A scripted answer: status, headers and body (null: a short JSON one). */
+  public record Answer(int status, Map<String, String> headers, String body) {
+    public Answer(int status, Map<String, String> headers) {
+      this(status, headers, null);
+    }
+
     public static Answer of(int status) {
       return new Answer(status, Map.of());
     }
@@ -74,7 +78,8 @@ public final class WebhookReceiver implements AutoCloseable {
         Answer answer = script == null ? null : script.pollFirst();
         Answer a = answer == null ? Answer.of(200) : answer;
         a.headers().forEach((k, val) -> req.response().putHeader(k, val));
-        req.response().setStatusCode(a.status()).end("{\"ok\":" + (a.status() < 300) + "}");
+        req.response().setStatusCode(a.status())
+            .end(a.body() != null ? a.body() : "{\"ok\":" + (a.status() < 300) + "}");
       });
     }));
     await(server.listen(0, "127.0.0.1"));

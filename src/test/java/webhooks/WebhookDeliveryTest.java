@@ -358,4 +358,16 @@ class WebhookDeliveryTest extends NotificationTestBase {
     assertThat(got.get(1).atMillis() - got.get(0).atMillis()).isGreaterThanOrEqualTo(900);
     awaitDelivery(hook, "succeeded");
   }
+
+  @Test
+  void onlyTheStartOfAnAnswerIsKeptAndRedacted() {
+    Answer chatty = new Answer(400, Map.of(), "call me at +15551234567 " + "x".repeat(20_000));
+    receiver.script("/chatty", chatty, chatty, chatty, chatty);
+    JsonObject hook = endpoint("/chatty", "booking.confirmed");
+    bookSomeone();
+    JsonObject delivery = awaitDelivery(hook, "failed");
+    assertThat(delivery.getInteger("lastStatusCode")).isEqualTo(400);
+    assertThat(delivery.getString("lastError")).startsWith("HTTP 400: call me at").doesNotContain("5551234567")
+        .hasSizeLessThan(4200);
+  }
 }
