@@ -193,8 +193,9 @@ public final class WebhookWorker {
           if (disabledUrl != null) {
             String reason = gone ? "gone" : "failing";
             metrics.disabled(reason);
-            log.warn("webhook endpoint {} ({}) disabled: {}; an admin can enable it again with PATCH /v1/webhooks/{}",
-                endpoint.id(), disabledUrl, gone ? "it answered 410 Gone"
+            // the host only: a URL's path or query may hold the partner's own token
+            log.warn("webhook endpoint {} (host {}) disabled: {}; an admin can enable it again with PATCH /v1/webhooks/{}",
+                endpoint.id(), AddressPolicy.parse(disabledUrl).host(), gone ? "it answered 410 Gone"
                     : "every attempt failed for " + disableAfterDays + " days", endpoint.id());
             metrics.outcome("failed");
             return null;

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import support.Api;
+import support.LogCapture;
 import support.NotificationTestBase;
 import support.WebhookReceiver;
 import support.WebhookReceiver.Answer;
@@ -331,9 +332,13 @@ class WebhookDeliveryTest extends NotificationTestBase {
     // it has failed every attempt since six days ago (the limit is five)
     db.update("UPDATE webhook_endpoints SET failing_since = now() - interval '6 days' WHERE id = ?::uuid",
         hook.getString("id"));
-    bookSomeone();
-    awaitAt("/failing", 1);
-    assertThat(awaitDisabled(hook).getString("disabledReason")).isEqualTo("failing");
+    try (LogCapture logs = LogCapture.start()) {
+      bookSomeone();
+      awaitAt("/failing", 1);
+      assertThat(awaitDisabled(hook).getString("disabledReason")).isEqualTo("failing");
+      eventually(WAIT, "a WARN line for ops", () -> logs.contains("webhook endpoint " + hook.getString("id")
+          + " (host 127.0.0.1) disabled: every attempt failed for 5 days"));
+    }
     String metrics = api.call("GET", "/metrics").send().raw().body();
     assertThat(metrics).contains("roster_webhook_endpoints_disabled_total{reason=\"failing\"}");
     assertThat(metrics).contains("roster_webhook_deliveries_total{outcome=\"failed\"}");
