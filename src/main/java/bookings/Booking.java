@@ -17,6 +17,13 @@ public record Booking(UUID id, UUID eventId, UUID memberId, String status, Integ
         row.getOffsetDateTime("updated_at"));
   }
 
+  /** A booking from its columns as PostgreSQL's to_jsonb writes them (an outbox row's snapshot for webhooks). */
+  public static Booking fromColumns(io.vertx.core.json.JsonObject c) {
+    return new Booking(UUID.fromString(c.getString("id")), UUID.fromString(c.getString("event_id")),
+        UUID.fromString(c.getString("member_id")), c.getString("status"), null,
+        OffsetDateTime.parse(c.getString("created_at")), OffsetDateTime.parse(c.getString("updated_at")));
+  }
+
   Booking withPosition(Integer position) {
     return new Booking(id, eventId, memberId, status, position, createdAt, updatedAt);
   }

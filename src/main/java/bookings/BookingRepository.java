@@ -9,6 +9,7 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import db.SqlFile;
 import members.Member;
+import webhooks.WebhookRepository;
 import web.ApiError;
 import web.Cursor;
 
@@ -27,6 +28,7 @@ public final class BookingRepository {
   public static final String BOOKING_WAITLISTED = "booking.waitlisted";
   public static final String BOOKING_PROMOTED = "booking.promoted";
   public static final String BOOKING_CANCELLED = "booking.cancelled";
+  public static final String BOOKING_ATTENDED = "booking.attended";
   public static final String EVENT_CANCELLED = "event.cancelled";
 
   /** The booking transaction's statements, shared with the benchmark's baseline (see sql/booking.sql). */
@@ -37,6 +39,8 @@ public final class BookingRepository {
   private static final String COLUMNS = "b.id, b.event_id, b.member_id, b.status, b.created_at, b.updated_at, " + POSITION;
   private static final String OUTBOX_PAYLOAD = "jsonb_build_object('bookingId', id, 'eventId', event_id, "
       + "'memberId', member_id, 'status', status)";
+  /** The booking columns a webhook shows (see {@link Booking#fromColumns}). */
+  private static final String CHANGED = "id, event_id, member_id, status, created_at, updated_at";
 
   /** The member's standing for a new booking: null when there is no such member. */
   public record Eligibility(String memberStatus, boolean alreadyBooked) {
@@ -115,9 +119,9 @@ public final class BookingRepository {
     return db.preparedQuery("WITH old AS (SELECT id, status FROM bookings WHERE id = $1 FOR UPDATE), "
             + "c AS (UPDATE bookings b SET status = 'cancelled', updated_at = now() FROM old "
             + "WHERE b.id = old.id AND old.status IN ('confirmed', 'waitlisted') "
-            + "RETURNING b.id, b.event_id, b.member_id, b.status, old.status AS previous), "
-            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $2, " + OUTBOX_PAYLOAD
-            + ", $3, $4 FROM c) "
+            + "RETURNING b.id, b.event_id, b.member_id, b.status, b.created_at, b.updated_at, old.status AS previous), "
+            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $2, " + OUTBOX_PAYLOAD + " || "
+            + WebhookRepository.webhookFields("$2::text", "to_jsonb(c) - 'previous'") + ", $3, $4 FROM c) "
             + "SELECT previous FROM c")
         .execute(Tuple.of(id, BOOKING_CANCELLED, trace(), requestId()))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("previous"));
@@ -144,9 +148,9 @@ public final class BookingRepository {
             + "WHERE b.event_id = $1 AND b.status = 'waitlisted' AND e.status = 'scheduled' AND e.starts_at > now() "
             + "ORDER BY b.seq LIMIT $2 FOR UPDATE OF b), "
             + "p AS (UPDATE bookings b SET status = 'confirmed', updated_at = now() FROM next WHERE b.id = next.id "
-            + "RETURNING b.id, b.event_id, b.member_id, b.status), "
-            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $3, " + OUTBOX_PAYLOAD
-            + ", $4, $5 FROM p), "
+            + "RETURNING b.id, b.event_id, b.member_id, b.status, b.created_at, b.updated_at), "
+            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $3, " + OUTBOX_PAYLOAD + " || "
+            + WebhookRepository.webhookFields("$3::text", "to_jsonb(p)") + ", $4, $5 FROM p), "
             + "e AS (UPDATE events SET booked_count = booked_count + (SELECT count(*) FROM p), "
             + "waitlist_count = waitlist_count - (SELECT count(*) FROM p), updated_at = now() "
             + "WHERE id = $1 AND EXISTS (SELECT 1 FROM p)) "
@@ -159,19 +163,26 @@ public final class BookingRepository {
   public Future<Integer> cancelAllOfEvent(SqlClient db, UUID eventId) {
     return db.preparedQuery("WITH c AS (UPDATE bookings SET status = 'cancelled', updated_at = now() "
             + "WHERE event_id = $1 AND status IN ('confirmed', 'waitlisted') "
-            + "RETURNING id, event_id, member_id, status), "
-            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $2, " + OUTBOX_PAYLOAD
-            + ", $3, $4 FROM c) "
+            + "RETURNING " + CHANGED + "), "
+            // members hear that the event was cancelled; webhooks see each booking cancelled
+            + "o AS (INSERT INTO outbox (kind, payload, traceparent, request_id) SELECT $2, " + OUTBOX_PAYLOAD + " || "
+            + WebhookRepository.webhookFields("$5::text", "to_jsonb(c)") + ", $3, $4 FROM c) "
             + "SELECT count(*) AS cancelled FROM c")
-        .execute(Tuple.of(eventId, EVENT_CANCELLED, trace(), requestId()))
+        .execute(Tuple.of(eventId, EVENT_CANCELLED, trace(), requestId(), BOOKING_CANCELLED))
         .map(rows -> rows.iterator().next().getLong("cancelled").intValue());
   }
 
   /** Confirmed → attended. @return the booking, or null when it was not confirmed */
   public Future<Booking> checkIn(SqlClient db, UUID id) {
     return db.preparedQuery("WITH b AS (UPDATE bookings SET status = 'attended', updated_at = now() "
-            + "WHERE id = $1 AND status = 'confirmed' RETURNING *) SELECT b.*, NULL::bigint AS waitlist_position FROM b")
-        .execute(Tuple.of(id))
+            + "WHERE id = $1 AND status = 'confirmed' RETURNING *), "
+            // members are not notified of their own check-in: an outbox row only when a webhook listens
+            + "o AS (INSERT INTO outbox (kind, payload) SELECT 'webhook', "
+            + WebhookRepository.webhookFields("$2::text", "jsonb_build_object('id', id, 'event_id', event_id, "
+            + "'member_id', member_id, 'status', status, 'created_at', created_at, 'updated_at', updated_at)")
+            + " FROM b WHERE " + WebhookRepository.subscribers("$2::text") + " IS NOT NULL) "
+            + "SELECT b.*, NULL::bigint AS waitlist_position FROM b")
+        .execute(Tuple.of(id, BOOKING_ATTENDED))
         .map(BookingRepository::firstOrNull);
   }
 

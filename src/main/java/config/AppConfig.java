@@ -131,6 +131,21 @@ public final class AppConfig {
     return delays("notifications", "retryDelaysMs", "2000,10000,60000,300000", "ROSTER_NOTIFY_RETRY_DELAYS_MS");
   }
 
+  /** Hosts, addresses or CIDR ranges webhooks may reach even though they are not public (comma-separated). */
+  public String webhooksAllowedHosts() { return string("webhooks", "allowedHosts", ""); }
+  /** How long a webhook endpoint may answer nothing before the attempt fails. */
+  public int webhooksTimeoutMs() { return integer("webhooks", "timeoutMs", 10000); }
+  /** Deliveries in flight per endpoint on one worker, so one slow partner cannot take every slot. */
+  public int webhooksConcurrencyPerEndpoint() { return integer("webhooks", "concurrencyPerEndpoint", 4); }
+  /** An endpoint failing every attempt for this many days is disabled. */
+  public int webhooksDisableAfterDays() { return integer("webhooks", "disableAfterDays", 5); }
+
+  /** Delays before webhook retry 1, 2, ...; past the last one a delivery has failed. */
+  public java.util.List<Long> webhookRetryDelaysMs() {
+    return delays("webhooks", "retryDelaysMs", "5000,300000,1800000,7200000,18000000,36000000",
+        "ROSTER_WEBHOOKS_RETRY_DELAYS_MS");
+  }
+
   public java.util.List<Long> taskRetryDelaysMs() {
     return delays("scheduler", "retryDelaysMs", "5000,30000,120000", "ROSTER_SCHEDULER_RETRY_DELAYS_MS");
   }

@@ -40,9 +40,15 @@ public final class TaskRepository {
    * creation and their last change are older than the retention; pending ones are still being delivered.
    */
   public Future<Integer> purgeFinishedDeliveries(SqlClient db, int retentionDays) {
-    return db.preparedQuery("DELETE FROM notification_deliveries WHERE status IN ('sent', 'failed') "
-            + "AND created_at < now() - make_interval(days => $1) AND updated_at < now() - make_interval(days => $1)")
-        .execute(Tuple.of(retentionDays)).map(r -> r.rowCount());
+    // notification and webhook deliveries alike: finished ones are kept for the retention, then go
+    return db.preparedQuery("WITH n AS (DELETE FROM notification_deliveries WHERE status IN ('sent', 'failed') "
+            + "AND created_at < now() - make_interval(days => $1) AND updated_at < now() - make_interval(days => $1) "
+            + "RETURNING 1), "
+            + "w AS (DELETE FROM webhook_deliveries WHERE status IN ('succeeded', 'failed') "
+            + "AND created_at < now() - make_interval(days => $1) AND updated_at < now() - make_interval(days => $1) "
+            + "RETURNING 1) "
+            + "SELECT (SELECT count(*) FROM n) + (SELECT count(*) FROM w) AS purged")
+        .execute(Tuple.of(retentionDays)).map(r -> r.iterator().next().getLong("purged").intValue());
   }
 
   public Future<Integer> purgeFinishedRuns(SqlClient db, int retentionDays) {

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlClient;
+import webhooks.WebhookRepository;
 import web.ApiError;
 import web.Cursor;
 import web.Json;
@@ -24,13 +25,16 @@ public final class EventService {
   private final SqlClient reads;
   private final EventRepository events;
   private final BookingRepository bookings;
+  private final WebhookRepository webhooks;
 
   public EventService(Pool pool, EventRepository events, BookingRepository bookings) {
-    this(pool, pool, events, bookings);
+    this(pool, pool, events, bookings, new WebhookRepository());
   }
 
   /** @param reads a pipelined client for the single-statement reads of browsing (see Database.readClient) */
-  public EventService(Pool pool, SqlClient reads, EventRepository events, BookingRepository bookings) {
+  public EventService(Pool pool, SqlClient reads, EventRepository events, BookingRepository bookings,
+                      WebhookRepository webhooks) {
+    this.webhooks = webhooks;
     this.pool = pool;
     this.reads = reads;
     this.events = events;
@@ -46,7 +50,12 @@ public final class EventService {
     } catch (ApiError e) {
       return Future.failedFuture(e);
     }
-    return events.insert(pool, body);
+    return pool.withTransaction(tx -> events.insert(tx, body).compose(e -> announce(tx, "event.created", e)));
+  }
+
+  /** Queues the change for the webhooks that listen, in the change's transaction. */
+  private Future<Event> announce(SqlClient tx, String type, Event event) {
+    return webhooks.queue(tx, type, event.toJson()).map(event);
   }
 
   public Future<Event> get(UUID id) {
@@ -70,9 +79,10 @@ public final class EventService {
       }
       int free = Math.max(0, event.capacity() - event.bookedCount());
       if (free == 0 || event.waitlistCount() == 0) {
-        return Future.succeededFuture(event);
+        return announce(conn, "event.updated", event);
       }
-      return bookings.promote(conn, id, free).compose(promoted -> events.findById(conn, id));
+      return bookings.promote(conn, id, free).compose(promoted -> events.findById(conn, id))
+          .compose(promoted -> announce(conn, "event.updated", promoted));
     }));
   }
 
@@ -86,7 +96,8 @@ public final class EventService {
         return events.findById(conn, id).compose(existing -> Future.failedFuture(existing == null ? notFound()
             : ApiError.conflict("event_cancelled", "This event is already cancelled.")));
       }
-      return bookings.cancelAllOfEvent(conn, id).compose(n -> events.recount(conn, id));
+      return bookings.cancelAllOfEvent(conn, id).compose(n -> events.recount(conn, id))
+          .compose(cancelled -> announce(conn, "event.cancelled", cancelled));
     }));
   }
 

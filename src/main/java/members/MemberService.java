@@ -4,6 +4,7 @@ import auth.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import webhooks.WebhookRepository;
 import web.ApiError;
 import web.Cursor;
 import web.Page;
@@ -19,12 +20,14 @@ public final class MemberService {
 
   private final Pool pool;
   private final MemberRepository members;
+  private final WebhookRepository webhooks;
   private final int phoneChangesPerDay;
 
   /** @param phoneChangesPerDay how often a member may change its own phone in 24 h (an SMS target is costly) */
-  public MemberService(Pool pool, MemberRepository members, int phoneChangesPerDay) {
+  public MemberService(Pool pool, MemberRepository members, WebhookRepository webhooks, int phoneChangesPerDay) {
     this.pool = pool;
     this.members = members;
+    this.webhooks = webhooks;
     this.phoneChangesPerDay = phoneChangesPerDay;
   }
 
@@ -32,7 +35,13 @@ public final class MemberService {
     if (!caller.isAdmin()) {
       return Future.failedFuture(ApiError.forbidden("Only admins create members."));
     }
-    return members.insert(pool, body);
+    return pool.withTransaction(tx -> members.insert(tx, body).compose(m -> announce(tx, "member.created", m)));
+  }
+
+  /** Queues the change for the webhooks that listen, in the change's transaction; null (not found) passes. */
+  private Future<Member> announce(io.vertx.sqlclient.SqlClient tx, String type, Member member) {
+    return member == null ? Future.succeededFuture()
+        : webhooks.queue(tx, type, member.toJson()).map(member);
   }
 
   public Future<JsonObject> get(Caller caller, UUID id) {
@@ -71,11 +80,12 @@ public final class MemberService {
         return Future.failedFuture(ApiError.forbidden("Only admins change a member's role or status."));
       }
     }
-    Future<Member> updated = caller.isAdmin() || !changes.containsKey("phone")
-        ? members.update(pool, id, changes)
-        // admins are exempt: fixing a number for a member is their job
-        : pool.withTransaction(tx -> allowPhoneChange(tx, id, changes.getString("phone"))
-            .compose(v -> members.update(tx, id, changes)));
+    // admins are exempt from the phone limit: fixing a number for a member is their job
+    boolean limited = !caller.isAdmin() && changes.containsKey("phone");
+    Future<Member> updated = pool.withTransaction(tx ->
+        (limited ? allowPhoneChange(tx, id, changes.getString("phone")) : Future.<Void>succeededFuture())
+            .compose(v -> members.update(tx, id, changes))
+            .compose(m -> announce(tx, "member.updated", m)));
     return updated.map(MemberService::found).map(m -> view(caller, m));
   }
 

@@ -6,7 +6,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import notifications.NotificationRepository.OutboxRow;
+import io.vertx.core.json.JsonObject;
 import ops.Backoff;
+import webhooks.WebhookMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,7 +157,7 @@ public final class OutboxRelay {
             .compose(v -> Future.failedFuture(error)))
         .compose(v -> pool.withTransaction(tx -> repository.markPublished(tx, rows, notificationsOf(messages))))
         .map(v -> {
-          messages.stream().filter(m -> !m.routingKey().equals(Topology.TASK_ROUTING_KEY))
+          messages.stream().filter(m -> m.notification() != null)
               .forEach(m -> metrics.published(m.routingKey()));
           return rows.size();
         });
@@ -180,22 +182,30 @@ public final class OutboxRelay {
   static List<Outgoing> messagesOf(List<OutboxRow> rows, Topology topology) {
     List<Outgoing> messages = new ArrayList<>();
     for (OutboxRow row : rows) {
+      for (WebhookMessage webhook : WebhookMessage.of(row.id(), row.payload())) {
+        messages.add(new Outgoing(topology.webhookExchange(), Topology.WEBHOOK_ROUTING_KEY,
+            webhook.messageId().toString(), webhook.type(), webhook.toBuffer().getBytes(), row.trace(), null));
+      }
+      if (row.kind().startsWith("webhook")) {
+        continue; // a row for webhooks only
+      }
       if (row.kind().startsWith("task.")) {
         messages.add(new Outgoing(topology.taskExchange(), Topology.TASK_ROUTING_KEY,
             row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes(),
             row.trace(), null));
         continue;
       }
-      String member = row.payload().getString("memberId");
+      JsonObject payload = WebhookMessage.withoutWebhook(row.payload());
+      String member = payload.getString("memberId");
       if (member == null) {
         continue;
       }
-      String original = row.payload().getString("notificationId");
+      String original = payload.getString("notificationId");
       UUID notificationId = original == null ? row.id() : UUID.fromString(original);
       for (String channel : row.channels()) {
         if (Topology.CHANNELS.contains(channel)) {
           NotificationMessage m = new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
-              row.payload());
+              payload);
           messages.add(new Outgoing(topology.exchange(), channel, notificationId.toString(), row.kind(),
               m.toBuffer().getBytes(), row.trace(), m));
         }

@@ -17,6 +17,7 @@ import java.util.Map;
  *                                                 workers turn each into a failed delivery row)
  *   {ns}.notifications.{channel}.parked       unreadable messages, kept for ops (nobody consumes it)
  *   {ns}.tasks (direct) --run--> {ns}.tasks (scheduled job runs), with the same retry and dead-letter shape
+ *   {ns}.webhooks (direct) --webhook--> {ns}.webhooks (one message per event and endpoint), with the same shape
  * </pre>
  * Every queue names a dead-letter exchange, so RabbitMQ 4's quorum delivery limit never drops a message.
  */
@@ -24,18 +25,50 @@ public final class Topology {
 
   public static final List<String> CHANNELS = List.of("email", "sms", "push");
   public static final String TASK_ROUTING_KEY = "run";
+  public static final String WEBHOOK_ROUTING_KEY = "webhook";
+  /** Webhook retries when the configuration names none: about a day in all. */
+  public static final List<Long> DEFAULT_WEBHOOK_RETRY_DELAYS_MS =
+      List.of(5_000L, 300_000L, 1_800_000L, 7_200_000L, 18_000_000L, 36_000_000L);
 
   private final String namespace;
   private final boolean quorum;
   private final List<Long> retryDelaysMs;
 
   private final List<Long> taskRetryDelaysMs;
+  private final List<Long> webhookRetryDelaysMs;
 
   public Topology(String namespace, boolean quorum, List<Long> retryDelaysMs, List<Long> taskRetryDelaysMs) {
+    this(namespace, quorum, retryDelaysMs, taskRetryDelaysMs, DEFAULT_WEBHOOK_RETRY_DELAYS_MS);
+  }
+
+  public Topology(String namespace, boolean quorum, List<Long> retryDelaysMs, List<Long> taskRetryDelaysMs,
+                  List<Long> webhookRetryDelaysMs) {
     this.namespace = namespace;
     this.quorum = quorum;
     this.retryDelaysMs = List.copyOf(retryDelaysMs);
     this.taskRetryDelaysMs = List.copyOf(taskRetryDelaysMs);
+    this.webhookRetryDelaysMs = List.copyOf(webhookRetryDelaysMs);
+  }
+
+  public String webhookExchange() {
+    return namespace + ".webhooks";
+  }
+
+  public String webhookQueue() {
+    return namespace + ".webhooks";
+  }
+
+  public String webhookDeadLetterQueue() {
+    return webhookQueue() + ".dlq";
+  }
+
+  /** Delays before webhook retry 1, 2, ...; there is no retry past the last. */
+  public List<Long> webhookRetryDelaysMs() {
+    return webhookRetryDelaysMs;
+  }
+
+  public String webhookRetryQueue(long delayMs) {
+    return webhookQueue() + ".retry." + delayMs;
   }
 
   public String taskExchange() {
@@ -127,6 +160,17 @@ public final class Topology {
     ch.queueDeclare(taskDeadLetterQueue(), true, false, false, endOfLine());
     ch.queueBind(taskDeadLetterQueue(), taskExchange() + ".dlx", TASK_ROUTING_KEY);
     declareRetryQueues(ch, taskQueue(), taskRetryDelaysMs);
+
+    ch.exchangeDeclare(webhookExchange(), BuiltinExchangeType.DIRECT, true);
+    ch.exchangeDeclare(webhookExchange() + ".dlx", BuiltinExchangeType.DIRECT, true);
+    Map<String, Object> webhooks = queueArguments();
+    webhooks.put("x-dead-letter-exchange", webhookExchange() + ".dlx");
+    webhooks.put("x-dead-letter-routing-key", WEBHOOK_ROUTING_KEY);
+    ch.queueDeclare(webhookQueue(), true, false, false, webhooks);
+    ch.queueBind(webhookQueue(), webhookExchange(), WEBHOOK_ROUTING_KEY);
+    ch.queueDeclare(webhookDeadLetterQueue(), true, false, false, endOfLine());
+    ch.queueBind(webhookDeadLetterQueue(), webhookExchange() + ".dlx", WEBHOOK_ROUTING_KEY);
+    declareRetryQueues(ch, webhookQueue(), webhookRetryDelaysMs);
   }
 
   /**

@@ -18,6 +18,10 @@ import handlers.NotificationHandlers;
 import handlers.ProblemHandler;
 import handlers.ScheduleHandlers;
 import handlers.CronHandlers;
+import handlers.WebhookHandlers;
+import webhooks.AddressPolicy;
+import webhooks.WebhookRepository;
+import webhooks.WebhookService;
 import cron.CronRepository;
 import cron.CronService;
 import idempotency.IdempotencyHandler;
@@ -103,6 +107,7 @@ public final class HttpVerticle extends VerticleBase {
     MemberRepository memberRepository = new MemberRepository();
     EventRepository eventRepository = new EventRepository();
     BookingRepository bookingRepository = new BookingRepository();
+    WebhookRepository webhookRepository = new WebhookRepository();
     BookingMetrics metrics = new BookingMetrics(BackendRegistries.getDefaultNow());
     ops.CrossLoop.register();
     IdempotencyHandler idempotency = new IdempotencyHandler(pool, new IdempotencyRepository(), config.idempotencyTtlHours());
@@ -118,8 +123,10 @@ public final class HttpVerticle extends VerticleBase {
       tracing.RouteSpanName.addTo(builder, tracing.Tracing.of(vertx));
       StorableText storableText = new StorableText();
       builder.getRoutes().forEach(route -> route.addHandler(storableText));
-      new MemberHandlers(new MemberService(pool, memberRepository, config.ratePhoneChangesPerDay())).register(builder, idempotency);
-      new EventHandlers(new EventService(pool, reads, eventRepository, bookingRepository)).register(builder, idempotency);
+      new MemberHandlers(new MemberService(pool, memberRepository, webhookRepository,
+          config.ratePhoneChangesPerDay())).register(builder, idempotency);
+      new EventHandlers(new EventService(pool, reads, eventRepository, bookingRepository,
+          webhookRepository)).register(builder, idempotency);
       bookings = new BookingService(pool, bookingRepository, eventRepository, metrics);
       if (config.coalesceBookings()) {
         bookings.coalescing(vertx, config.bookingBatchMax(), config.bookingBatchWindowMs(),
@@ -129,6 +136,8 @@ public final class HttpVerticle extends VerticleBase {
       new NotificationHandlers(new NotificationService(pool, new NotificationRepository())).register(builder, idempotency);
       new ScheduleHandlers(new ScheduleService(pool, new ScheduleRepository())).register(builder, idempotency);
       new CronHandlers(new CronService(pool, new CronRepository(), config.nodeId())).register(builder, idempotency);
+      new WebhookHandlers(new WebhookService(vertx, pool, webhookRepository,
+          new AddressPolicy(config.webhooksAllowedHosts()))).register(builder, idempotency);
       Router api = builder.createRouter();
       api.route().failureHandler(problems);
 

@@ -4,6 +4,8 @@ import config.AppConfig;
 import db.Database;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -23,11 +25,20 @@ import notifications.channels.PushChannel;
 import notifications.channels.PushSetup;
 import notifications.channels.SmsChannel;
 
+import webhooks.AddressPolicy;
+import webhooks.WebhookMetrics;
+import webhooks.WebhookRepository;
+import webhooks.WebhookSender;
+import webhooks.WebhookWorker;
+
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Wiring of one notification worker: its pool, its channels, and its broker connection with consumers. */
+/**
+ * Wiring of one notification worker: its pool, its channels, and its broker connection with consumers; and of
+ * the webhook worker beside it (same pool, its own broker connection).
+ */
 public final class NotificationWorkerVerticle extends VerticleBase {
 
   private final BrokerHealth health;
@@ -36,6 +47,9 @@ public final class NotificationWorkerVerticle extends VerticleBase {
   private BrokerConnection broker;
   private WebClient http;
   private NotificationWorker worker;
+  private BrokerConnection hooksBroker;
+  private HttpClient hooksHttp;
+  private WebhookWorker webhooks;
   private long graceMs;
 
   /** @param push the node's push settings, read at start-up (shared: one token cache per node); null when off */
@@ -59,7 +73,24 @@ public final class NotificationWorkerVerticle extends VerticleBase {
         worker::onConnected);
     worker.attach(broker);
     health.register(broker);
-    return broker.start();
+    return Future.all(broker.start(), startWebhooks(config));
+  }
+
+  /** The webhook worker: its own broker connection (its own prefetch), HTTP client and address policy. */
+  private Future<Void> startWebhooks(AppConfig config) {
+    hooksHttp = vertx.createHttpClient(new HttpClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.webhooksTimeoutMs()))
+        // no pooled connections: each attempt connects to the address it has just checked
+        .setKeepAlive(false));
+    webhooks = new WebhookWorker(vertx, pool, new WebhookRepository(),
+        new WebhookSender(vertx, hooksHttp, new AddressPolicy(config.webhooksAllowedHosts()), config.webhooksTimeoutMs()),
+        new WebhookMetrics(BackendRegistries.getDefaultNow()), config.amqpPrefetch(),
+        config.webhooksConcurrencyPerEndpoint(), config.webhooksDisableAfterDays(), config.webhooksTimeoutMs());
+    hooksBroker = new BrokerConnection(vertx, BrokerEndpoint.of(config), "roster-webhooks",
+        OutboxRelayVerticle.topologyOf(config), webhooks::onConnected);
+    webhooks.attach(hooksBroker);
+    health.register(hooksBroker);
+    return hooksBroker.start();
   }
 
   /** The configured channels; with notifications.channel=log every channel writes to the log instead. */
@@ -85,9 +116,12 @@ public final class NotificationWorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     health.unregister(broker);
-    return worker.drain(graceMs).eventually(() -> broker.close()).eventually(() -> pool.close()).eventually(() -> {
-      http.close();
-      return Future.succeededFuture();
-    });
+    health.unregister(hooksBroker);
+    return Future.all(worker.drain(graceMs), webhooks.drain(graceMs))
+        .eventually(() -> broker.close()).eventually(() -> hooksBroker.close())
+        .eventually(() -> pool.close()).eventually(() -> {
+          http.close();
+          return hooksHttp.close();
+        });
   }
 }

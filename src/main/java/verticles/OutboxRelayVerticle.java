@@ -58,7 +58,7 @@ public final class OutboxRelayVerticle extends VerticleBase {
 
   static Topology topologyOf(AppConfig config) {
     return new Topology(config.amqpNamespace(), config.amqpQuorumQueues(), config.retryDelaysMs(),
-        config.taskRetryDelaysMs());
+        config.taskRetryDelaysMs(), config.webhookRetryDelaysMs());
   }
 
   /** LISTEN on a dedicated connection; when it drops, listen again (the poll covers the gap). */

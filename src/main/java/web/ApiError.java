@@ -73,6 +73,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(400, "validation_failed", "The request is not valid.", errors);
   }
 
+  /** 400: a webhook URL that is not http(s), does not resolve, or reaches an address that is not public. */
+  public static ApiError webhookUrlNotAllowed(String detail) {
+    return new ApiError(400, "webhook_url_not_allowed", detail, List.of(new FieldError("url", detail)));
+  }
+
   public static ApiError unavailable(String detail) {
     return new ApiError(503, "unavailable", detail, List.of());
   }

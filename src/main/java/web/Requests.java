@@ -32,6 +32,11 @@ public final class Requests {
     return UUID.fromString(validated(rc).getPathParameters().get("id").getString());
   }
 
+  /** A second id in the path, e.g. {deliveryId} beside {id}. */
+  public static UUID pathId(RoutingContext rc, String name) {
+    return UUID.fromString(validated(rc).getPathParameters().get(name).getString());
+  }
+
   public static String query(RoutingContext rc, String name) {
     RequestParameter p = param(validated(rc).getQuery(), name);
     return p == null ? null : p.getString();

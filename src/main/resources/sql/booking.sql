@@ -24,12 +24,17 @@ RETURNING waitlist_count;
 
 -- name: insert_booking
 -- params: event, member, status, kind, traceparent, request_id
+-- The outbox row also names the enabled webhook endpoints subscribed to its kind (w; none: no webhook fields), with
+-- the booking as it was written: the subscription check costs no extra statement.
 WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3)
            RETURNING id, event_id, member_id, status, created_at, updated_at),
+     w AS (SELECT jsonb_agg(id) AS ids FROM webhook_endpoints WHERE enabled AND $4 = ANY(event_types)),
      o AS (INSERT INTO outbox (kind, payload, traceparent, request_id)
-           SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status),
+           SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
+                      || CASE WHEN w.ids IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', w.ids,
+                           'webhookType', $4, 'webhookAt', now(), 'webhookData', to_jsonb(b)) END,
                   $5, $6
-           FROM b)
+           FROM b, w)
 SELECT *, NULL::bigint AS waitlist_position FROM b;
 
 -- Many bookings in one transaction (the coalescer): lock the events in id order (no deadlocks between batches),
@@ -64,13 +69,20 @@ WITH b AS (INSERT INTO bookings (event_id, member_id, status)
            FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS r(event_id, member_id, status, i)
            ORDER BY r.i
            RETURNING id, event_id, member_id, status, created_at, updated_at),
+     k AS (SELECT b.*, CASE WHEN status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END AS kind
+           FROM b),
+     w AS (SELECT t.kind, jsonb_agg(e.id) AS ids
+           FROM unnest(ARRAY['booking.confirmed', 'booking.waitlisted']) AS t(kind)
+           JOIN webhook_endpoints e ON e.enabled AND t.kind = ANY(e.event_types) GROUP BY t.kind),
      -- each outbox row carries the trace context of the request that asked for its booking (a batch has one
      -- request per event and member)
      o AS (INSERT INTO outbox (kind, payload, traceparent, request_id)
-           SELECT CASE WHEN b.status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END,
-                  jsonb_build_object('bookingId', b.id, 'eventId', b.event_id, 'memberId', b.member_id,
-                                     'status', b.status),
+           SELECT k.kind,
+                  jsonb_build_object('bookingId', k.id, 'eventId', k.event_id, 'memberId', k.member_id, 'status', k.status)
+                  || CASE WHEN w.ids IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', w.ids,
+                       'webhookType', k.kind, 'webhookAt', now(), 'webhookData', to_jsonb(k) - 'kind') END,
                   t.traceparent, t.request_id
-           FROM b JOIN unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[]) AS t(event_id, member_id, traceparent, request_id)
-                  ON t.event_id = b.event_id AND t.member_id = b.member_id)
+           FROM k LEFT JOIN w ON w.kind = k.kind
+                  JOIN unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[]) AS t(event_id, member_id, traceparent, request_id)
+                    ON t.event_id = k.event_id AND t.member_id = k.member_id)
 SELECT *, NULL::bigint AS waitlist_position FROM b;

@@ -8,6 +8,7 @@ import roster.client.api.BookingsApi;
 import roster.client.api.EventsApi;
 import roster.client.api.MembersApi;
 import roster.client.api.SchedulesApi;
+import roster.client.api.WebhooksApi;
 import roster.client.model.Booking;
 import roster.client.model.BookingCreate;
 import roster.client.model.BookingPage;
@@ -25,6 +26,10 @@ import roster.client.model.Roster;
 import roster.client.model.RosterEntry;
 import roster.client.model.Schedule;
 import roster.client.model.ScheduleCreate;
+import roster.client.model.Webhook;
+import roster.client.model.WebhookCreate;
+import roster.client.model.WebhookEventType;
+import roster.client.model.WebhookWithSecret;
 import support.ApiTestBase;
 
 import java.time.LocalDate;
@@ -52,6 +57,11 @@ class GeneratedClientTest extends ApiTestBase {
     UUID id() {
       return member.getId();
     }
+  }
+
+  @Override
+  protected java.util.Map<String, String> serviceSettings() {
+    return java.util.Map.of("ROSTER_WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1");
   }
 
   private ApiClient client(String token) {
@@ -248,5 +258,24 @@ class GeneratedClientTest extends ApiTestBase {
         .capacity(12).timezone("Europe/Berlin").daysOfWeek(new LinkedHashSet<>(List.of(DayOfWeek.WED, DayOfWeek.MON)))
         .startTime("18:00").durationMinutes(60).validFrom(LocalDate.now().plusDays(7)), null);
     assertThat(schedule.getDaysOfWeek()).as("returned in week order").containsExactly(DayOfWeek.MON, DayOfWeek.WED);
+  }
+
+  @Test
+  void aWebhookIsRegisteredAndListedWithItsTypedEventTypes() throws Exception {
+    WebhooksApi webhooks = new WebhooksApi(adminClient());
+    WebhookWithSecret created = webhooks.createWebhook(new WebhookCreate().url("http://127.0.0.1:9/hooks")
+        .eventTypes(List.of(WebhookEventType.BOOKING_CONFIRMED, WebhookEventType.MEMBER_UPDATED))
+        .description("Partner CRM"), null);
+    assertThat(created.getSecret()).startsWith("whsec_");
+    assertThat(created.getEventTypes()).containsExactly(WebhookEventType.BOOKING_CONFIRMED,
+        WebhookEventType.MEMBER_UPDATED);
+    assertThat(created.getEnabled()).isTrue();
+
+    List<Webhook> listed = webhooks.listWebhooks(100, null).getItems();
+    assertThat(listed).extracting(Webhook::getId).contains(created.getId());
+
+    Problem refused = problem(400, () -> webhooks.createWebhook(new WebhookCreate().url("http://10.0.0.7/hooks")
+        .eventTypes(List.of(WebhookEventType.EVENT_CREATED)), null));
+    assertThat(refused.getCode()).isEqualTo("webhook_url_not_allowed");
   }
 }

@@ -78,6 +78,7 @@ public abstract class NotificationTestBase extends ApiTestBase {
     env.put("ROSTER_NOTIFY_RELAY_POLL_MS", "1000");
     env.put("ROSTER_NOTIFY_SEND_TIMEOUT_MS", "5000");
     env.put("ROSTER_SCHEDULER_RETRY_DELAYS_MS", "300,600");
+    env.put("ROSTER_WEBHOOKS_RETRY_DELAYS_MS", "300,600,1200");
     return env;
   }
 
@@ -205,7 +206,8 @@ public abstract class NotificationTestBase extends ApiTestBase {
     Set<Long> delays = new TreeSet<>(List.of(300L, 600L, 1200L));
     delays.addAll(defaults.retryDelaysMs());
     delays.addAll(defaults.taskRetryDelaysMs());
-    List<String> queues = new ArrayList<>(List.of(namespace + ".tasks"));
+    delays.addAll(defaults.webhookRetryDelaysMs());
+    List<String> queues = new ArrayList<>(List.of(namespace + ".tasks", namespace + ".webhooks"));
     Topology.CHANNELS.forEach(channel -> queues.add(queue(namespace, channel)));
     try {
       withBroker(ch -> {
@@ -217,7 +219,8 @@ public abstract class NotificationTestBase extends ApiTestBase {
             ch.queueDelete(queue + ".retry." + delay);
           }
         }
-        for (String x : List.of(".notifications", ".notifications.dlx", ".tasks", ".tasks.dlx")) {
+        for (String x : List.of(".notifications", ".notifications.dlx", ".tasks", ".tasks.dlx", ".webhooks",
+            ".webhooks.dlx")) {
           ch.exchangeDelete(namespace + x);
         }
         return null;

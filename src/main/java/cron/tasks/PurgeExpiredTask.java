@@ -7,8 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Expired idempotency keys, and published outbox rows, finished notification deliveries and finished runs older
- * than the retention.
+ * Expired idempotency keys, and published outbox rows, finished notification and webhook deliveries and finished
+ * runs older than the retention.
  */
 public final class PurgeExpiredTask implements Task {
 

@@ -1,0 +1,130 @@
+package webhooks;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import support.Api;
+import support.ApiTestBase;
+
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Managing webhook endpoints through the API: admins only, URLs checked, secrets shown once. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WebhooksApiTest extends ApiTestBase {
+
+  @Override
+  protected Map<String, String> serviceSettings() {
+    return Map.of("ROSTER_WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1");
+  }
+
+  private Api.Res create(String url, String... types) {
+    return api.post("/v1/webhooks", admin.token(), new JsonObject().put("url", url)
+        .put("eventTypes", new JsonArray(java.util.List.of((Object[]) types))).put("description", "Partner CRM"));
+  }
+
+  @Test
+  void createShowsTheSecretOnceAndNeverAgain() {
+    Api.Res created = create("http://127.0.0.1:9/hooks", "booking.confirmed", "booking.cancelled");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    JsonObject body = created.json();
+    String secret = body.getString("secret");
+    assertThat(secret).startsWith("whsec_");
+    assertThat(Base64.getDecoder().decode(secret.substring("whsec_".length()))).hasSize(32);
+    assertThat(body.getString("url")).isEqualTo("http://127.0.0.1:9/hooks");
+    assertThat(body.getJsonArray("eventTypes")).containsExactly("booking.confirmed", "booking.cancelled");
+    assertThat(body.getBoolean("enabled")).isTrue();
+    assertThat(body.getString("description")).isEqualTo("Partner CRM");
+    assertThat(body.getString("createdAt")).isNotBlank();
+    assertThat(created.header("Location")).isEqualTo("/v1/webhooks/" + body.getString("id"));
+
+    Api.Res got = api.get("/v1/webhooks/" + body.getString("id"), admin.token());
+    assertThat(got.status()).isEqualTo(200);
+    assertThat(got.json().containsKey("secret")).isFalse();
+    assertThat(got.raw().body()).doesNotContain(secret.substring(6));
+
+    Api.Res list = api.get("/v1/webhooks?limit=100", admin.token());
+    assertThat(list.status()).isEqualTo(200);
+    assertThat(list.raw().body()).contains(body.getString("id")).doesNotContain(secret.substring(6));
+  }
+
+  @Test
+  void listIsCursorPaged() {
+    for (int i = 0; i < 3; i++) {
+      assertThat(create("http://127.0.0.1:9/page" + i, "member.created").status()).isEqualTo(201);
+    }
+    Api.Res first = api.get("/v1/webhooks?limit=2", admin.token());
+    assertThat(first.items()).hasSize(2);
+    String cursor = first.json().getString("nextCursor");
+    assertThat(cursor).isNotNull();
+    Api.Res second = api.get("/v1/webhooks?limit=100&cursor=" + cursor, admin.token());
+    assertThat(second.items()).isNotEmpty();
+    assertThat(second.json().getString("nextCursor")).isNull();
+    assertThat(second.raw().body()).doesNotContain(first.items().getJsonObject(0).getString("id"));
+  }
+
+  @Test
+  void patchChangesFieldsAndDeleteRemoves() {
+    String id = create("http://127.0.0.1:9/a", "event.created").json().getString("id");
+    Api.Res patched = api.patch("/v1/webhooks/" + id, admin.token(), new JsonObject().put("enabled", false)
+        .put("eventTypes", new JsonArray().add("event.updated")));
+    assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
+    assertThat(patched.json().getBoolean("enabled")).isFalse();
+    assertThat(patched.json().getJsonArray("eventTypes")).containsExactly("event.updated");
+    assertThat(patched.json().getString("url")).isEqualTo("http://127.0.0.1:9/a");
+
+    assertProblem(api.patch("/v1/webhooks/" + id, admin.token(), new JsonObject().put("url", "http://10.1.2.3/")),
+        400, "webhook_url_not_allowed");
+    assertThat(api.get("/v1/webhooks/" + id, admin.token()).json().getString("url")).isEqualTo("http://127.0.0.1:9/a");
+
+    assertThat(api.delete("/v1/webhooks/" + id, admin.token()).status()).isEqualTo(204);
+    assertProblem(api.get("/v1/webhooks/" + id, admin.token()), 404, "not_found");
+    assertProblem(api.delete("/v1/webhooks/" + id, admin.token()), 404, "not_found");
+  }
+
+  @Test
+  void rotateGivesANewSecret() {
+    JsonObject created = create("http://127.0.0.1:9/r", "booking.confirmed").json();
+    Api.Res rotated = api.post("/v1/webhooks/" + created.getString("id") + "/rotate-secret", admin.token(), null);
+    assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
+    assertThat(rotated.json().getString("secret")).startsWith("whsec_").isNotEqualTo(created.getString("secret"));
+  }
+
+  @Test
+  void privateLoopbackMetadataAndOddUrlsAreRefused() {
+    for (String url : new String[] {"http://10.0.0.7/", "http://192.168.1.1/", "http://172.16.0.1/",
+        "http://169.254.169.254/latest/meta-data", "http://100.64.0.1/", "http://[::1]/", "http://[fd00::1]/",
+        "http://127.0.0.2/", "http://224.0.0.1/", "http://0.0.0.0/", "ftp://example.com/",
+        "http://user:pw@127.0.0.1/", "not a url", "http://host.invalid/"}) {
+      Api.Res res = create(url, "booking.confirmed");
+      assertProblem(res, 400, "webhook_url_not_allowed");
+      assertThat(errorFields(res)).containsExactly("url");
+    }
+    // nothing half-written
+    assertThat(api.get("/v1/webhooks?limit=100", admin.token()).raw().body()).doesNotContain("10.0.0.7");
+  }
+
+  @Test
+  void unknownEventTypeIsAValidationError() {
+    Api.Res res = create("http://127.0.0.1:9/", "booking.exploded");
+    assertProblem(res, 400, "validation_failed");
+  }
+
+  @Test
+  void nonAdminsAreForbidden() {
+    Person member = member();
+    String id = create("http://127.0.0.1:9/f", "booking.confirmed").json().getString("id");
+    for (Person who : new Person[] {member, trainer}) {
+      assertProblem(api.post("/v1/webhooks", who.token(), new JsonObject().put("url", "http://127.0.0.1:9/")
+          .put("eventTypes", new JsonArray().add("booking.confirmed"))), 403, "forbidden");
+      assertProblem(api.get("/v1/webhooks", who.token()), 403, "forbidden");
+      assertProblem(api.get("/v1/webhooks/" + id, who.token()), 403, "forbidden");
+      assertProblem(api.delete("/v1/webhooks/" + id, who.token()), 403, "forbidden");
+      assertProblem(api.post("/v1/webhooks/" + id + "/rotate-secret", who.token(), null), 403, "forbidden");
+      assertProblem(api.get("/v1/webhooks/" + id + "/deliveries", who.token()), 403, "forbidden");
+    }
+  }
+}
