@@ -60,7 +60,8 @@ public final class LogCapture implements AutoCloseable {
 
   public List<String> lines() {
     List<ILoggingEvent> events;
-    synchronized (appender.list) {
+    // ListAppender adds under the appender's own lock (AppenderBase.doAppend is synchronized), not the list's
+    synchronized (appender) {
       events = new ArrayList<>(appender.list);
     }
     List<String> lines = new ArrayList<>();
