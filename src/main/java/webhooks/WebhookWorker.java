@@ -130,7 +130,7 @@ public final class WebhookWorker {
     int attempt = attemptOf(props);
     UUID endpoint = message.endpointId();
     if (inFlight.getOrDefault(endpoint, 0) >= perEndpoint) {
-      metrics.outcome("deferred");
+      metrics.outcome(endpoint, "deferred");
       requeueLater(ch, tag, message, attempt, shortestDelay());
       return;
     }
@@ -144,7 +144,7 @@ public final class WebhookWorker {
           if (done.failed()) {
             // busy: another copy is being sent right now (a redelivery after a lost connection); check back later
             if (done.cause() instanceof Busy) {
-              metrics.outcome("deferred");
+              metrics.outcome(endpoint, "deferred");
             } else {
               log.warn("webhook {} to {}: {}; trying again shortly", message.messageId(), endpoint,
                   done.cause().getMessage());
@@ -158,7 +158,7 @@ public final class WebhookWorker {
   private Future<Long> deliver(WebhookMessage message, int attempt) {
     return repository.find(pool, message.endpointId()).compose(endpoint -> {
       if (endpoint == null || !endpoint.enabled()) {
-        metrics.outcome("dropped");
+        metrics.outcome(message.endpointId(), "dropped");
         return Future.succeededFuture(null);
       }
       return repository.claim(pool, message.messageId(), endpoint.id(), message.type(), message.body(), leaseMs)
@@ -175,12 +175,12 @@ public final class WebhookWorker {
         .onComplete(done -> metrics.attempt(System.nanoTime() - started))
         .compose(result -> result.succeeded()
             ? repository.succeeded(pool, delivery.id(), result.status()).map(v -> {
-              metrics.outcome("succeeded");
+              metrics.outcome(endpoint.id(), "succeeded");
               return (Long) null;
             })
             : recordFailure(endpoint, delivery, result, attempt), error -> error instanceof AddressPolicy.Refused refused
             ? recordFailure(endpoint, delivery, new WebhookSender.Attempt(null, 0, "The URL " + refused.getMessage()),
-                attempt).onSuccess(v -> metrics.outcome("refused"))
+                attempt).onSuccess(v -> metrics.outcome(endpoint.id(), "refused"))
             : Future.failedFuture(error));
   }
 
@@ -197,10 +197,10 @@ public final class WebhookWorker {
             log.warn("webhook endpoint {} (host {}) disabled: {}; an admin can enable it again with PATCH /v1/webhooks/{}",
                 endpoint.id(), AddressPolicy.parse(disabledUrl).host(), gone ? "it answered 410 Gone"
                     : "every attempt failed for " + disableAfterDays + " days", endpoint.id());
-            metrics.outcome("failed");
+            metrics.outcome(endpoint.id(), "failed");
             return null;
           }
-          metrics.outcome(retryIn == null ? "failed" : "retrying");
+          metrics.outcome(endpoint.id(), retryIn == null ? "failed" : "retrying");
           return retryIn;
         });
   }

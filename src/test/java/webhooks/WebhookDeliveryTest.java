@@ -340,8 +340,8 @@ class WebhookDeliveryTest extends NotificationTestBase {
           + " (host 127.0.0.1) disabled: every attempt failed for 5 days"));
     }
     String metrics = api.call("GET", "/metrics").send().raw().body();
-    assertThat(metrics).contains("roster_webhook_endpoints_disabled_total{reason=\"failing\"}");
-    assertThat(metrics).contains("roster_webhook_deliveries_total{outcome=\"failed\"}");
+    assertThat(metrics).containsPattern("roster_webhook_endpoints_disabled_total\\{reason=\"failing\"\\} [1-9]");
+    assertThat(metrics).containsPattern("roster_webhook_deliveries_total\\{endpoint=\"[0-9a-f-]{36}\",outcome=\"failed\"\\} [1-9]");
     assertThat(metrics).contains("roster_webhook_delivery_duration_seconds_count");
 
     // enabled again by an admin: its failure streak starts afresh
