@@ -50,6 +50,7 @@ class BadInputTest extends ApiTestBase {
   private String eventId;
   private Person booker;
   private String jobId;
+  private String webhookId;
 
   @Override
   protected Map<String, String> serviceSettings() {
@@ -65,6 +66,15 @@ class BadInputTest extends ApiTestBase {
         new JsonObject().put("taskName", "generate_schedule").put("cronExpression", "0 3 * * *"));
     assertThat(job.status()).as(job.toString()).isEqualTo(201);
     jobId = job.json().getString("id");
+    Api.Res webhook = api.post("/v1/webhooks", admin.token(), validWebhook());
+    assertThat(webhook.status()).as(webhook.toString()).isEqualTo(201);
+    webhookId = webhook.json().getString("id");
+  }
+
+  /** A public address as a literal: accepted without resolving a name (nothing is ever sent to it here). */
+  private static JsonObject validWebhook() {
+    return new JsonObject().put("url", "https://93.184.215.14/roster-hooks")
+        .put("eventTypes", new io.vertx.core.json.JsonArray().add("booking.confirmed")).put("description", "partner");
   }
 
   // ----- every field of every request body, from the contract ---------------------------------------
@@ -123,6 +133,8 @@ class BadInputTest extends ApiTestBase {
           new JsonObject().put("taskName", "purge_expired").put("cronExpression", "0 3 * * *"));
       case "updateCronJob" -> new Target("/v1/cron-jobs/" + jobId, new JsonObject());
       case "triggerCronJob" -> new Target("/v1/cron-jobs/trigger", new JsonObject().put("jobId", jobId));
+      case "createWebhook" -> new Target("/v1/webhooks", validWebhook());
+      case "updateWebhook" -> new Target("/v1/webhooks/" + webhookId, new JsonObject());
       default -> throw new AssertionError("BadInputTest needs a valid body for " + operationId);
     };
   }

@@ -81,14 +81,16 @@ class WorkerNodeProbesTest {
         () -> api.call("GET", "/health").send().status() == 200);
     Api.Res health = api.call("GET", "/health").send();
     assertThat(health.raw().body()).as(health.toString())
-        .contains("\"relay\":\"UP\"").contains("\"worker\":\"UP\"").contains("\"tasks\":\"UP\"");
+        .contains("\"relay\":\"UP\"").contains("\"worker\":\"UP\"").contains("\"tasks\":\"UP\"")
+        .contains("\"webhooks\":\"UP\"");
 
     Api.Res metrics = api.call("GET", "/metrics").send();
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.raw().body().lines().filter(l -> l.startsWith("roster_broker_connected{")).toList())
         .as("the broker gauge, one series per role")
         .containsExactlyInAnyOrder("roster_broker_connected{role=\"relay\"} 1.0",
-            "roster_broker_connected{role=\"tasks\"} 1.0", "roster_broker_connected{role=\"worker\"} 1.0");
+            "roster_broker_connected{role=\"tasks\"} 1.0", "roster_broker_connected{role=\"webhooks\"} 1.0",
+            "roster_broker_connected{role=\"worker\"} 1.0");
   }
 
   @Test
