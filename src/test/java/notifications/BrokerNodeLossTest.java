@@ -34,7 +34,7 @@ class BrokerNodeLossTest extends NotificationTestBase {
 
   private static final int BOOKINGS = 400;
   private static final int WINDOW = 50;
-  private static final List<String> ROLES = List.of("roster-relay", "roster-worker", "roster-tasks");
+  private static final List<String> ROLES = List.of("roster-relay", "roster-worker", "roster-tasks", "roster-webhooks");
 
   private final LogCapture logs = LogCapture.start();
   private TcpProxy nodeA;
@@ -65,7 +65,7 @@ class BrokerNodeLossTest extends NotificationTestBase {
   @Test
   void losingTheNodeTheConnectionsUseMovesThemToTheOtherAndMailsEveryBookingOnce() throws Exception {
     // started with B down: every role reached A, the node of the list that answered
-    eventually(Duration.ofSeconds(30), "relay, worker and tasks connected through node A",
+    eventually(Duration.ofSeconds(30), "relay, worker, tasks and webhooks connected through node A",
         () -> ROLES.stream().allMatch(role -> nodeA.port() == connectedPort(role)));
     assertThat(nodeA.connectionsOpen()).as("connections through node A").isEqualTo(ROLES.size());
     nodeB.forward();
