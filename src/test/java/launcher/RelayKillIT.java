@@ -75,7 +75,9 @@ class RelayKillIT {
         () -> SmsBacklog.Tally.of(phones, nodes.provider.perRecipient()).lost().isEmpty()
             && nodes.sent() == NOTIFICATIONS);
     long drainedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
-    eventually(Duration.ofSeconds(20), "the outbox published and the queue empty",
+    // the dead relay's rows stay claimed until their lease ends (OutboxRelay.CLAIM_LEASE_MS, counted from the
+    // claim): then the new relay publishes them again, and the workers acknowledge the copies without sending
+    eventually(Duration.ofMillis(notifications.OutboxRelay.CLAIM_LEASE_MS + 30_000), "the outbox published and the queue empty",
         () -> nodes.db.count("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
             && nodes.queueDepth("") == 0);
     Thread.sleep(1000); // a doubled message would need a moment to reach the provider: give it one
