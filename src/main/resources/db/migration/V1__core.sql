@@ -1,5 +1,5 @@
 -- Members, events, bookings, the outbox and idempotency keys.
--- The invariants of API.md are enforced here too, so a bug in Java cannot overbook.
+-- The invariants of openapi.yaml are enforced here too, so a bug in Java cannot overbook.
 
 CREATE TABLE members (
     id          uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
