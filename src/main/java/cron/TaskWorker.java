@@ -13,6 +13,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import db.Database;
+import db.DatabaseRecovery;
 import notifications.BrokerConnection;
 import ops.Backoff;
 import org.slf4j.Logger;
@@ -50,17 +51,14 @@ public final class TaskWorker {
   private final String node;
   private final int maxAttempts;
   private final long timeoutMs;
-  /** Between probes of the pool while the database does not answer. */
-  private final Backoff probeBackoff = new Backoff(500, 15_000);
+  /** While the database does not answer: consumers stopped, the pool probed; the steps in hand wait for it. */
+  private final DatabaseRecovery database;
   private BrokerConnection broker;
   private volatile Channel consuming;
   private volatile String consumerTag;
   private volatile String deadLetterTag;
   private volatile Channel consumersOn;
-  private volatile boolean databaseDown;
   private volatile boolean stopping;
-  /** Completes when the database answers again (while it is down); the steps in hand wait for it. */
-  private Promise<Void> databaseBack;
   private int inFlight;
 
   public TaskWorker(Vertx vertx, Pool pool, CronRepository repository, Tasks tasks, CronMetrics metrics, String node,
@@ -74,6 +72,9 @@ public final class TaskWorker {
     this.node = node;
     this.maxAttempts = maxAttempts;
     this.timeoutMs = timeoutMs;
+    this.database = new DatabaseRecovery(vertx, pool, new Backoff(500, 15_000), "task worker",
+        () -> stopConsuming().onFailure(e -> log.debug("consumers not cancelled: {}", e.getMessage())),
+        this::consumeAgain);
   }
 
   public void attach(BrokerConnection broker) {
@@ -86,9 +87,7 @@ public final class TaskWorker {
    */
   public Future<Void> drain(long timeoutMs) {
     stopping = true;
-    if (databaseBack != null) {
-      databaseBack.tryFail("stopping"); // what waits for the database is given back: the broker redelivers it
-    }
+    database.close(); // what waits for the database is given back: the broker redelivers it
     return stopConsuming().otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + timeoutMs));
   }
 
@@ -110,7 +109,7 @@ public final class TaskWorker {
     ch.basicQos(4);
     ch.confirmSelect();
     consuming = ch;
-    if (!databaseDown && !stopping) {
+    if (!database.isDown() && !stopping) {
       startConsumers(ch);
     }
     return null;
@@ -251,48 +250,22 @@ public final class TaskWorker {
       if (stopping) {
         return Future.failedFuture(error);
       }
-      Future<Void> back = databaseDown ? databaseBack.future()
-          : Database.ping(pool).transform(probe -> probe.succeeded() ? Future.failedFuture(error) : down(error));
+      Future<Void> back = database.isDown() ? database.failed(error)
+          : Database.ping(pool).transform(probe -> probe.succeeded() ? Future.failedFuture(error)
+              : database.failed(error));
       return back.compose(v -> whileDatabaseAnswers(step));
     });
   }
 
-  /** The database does not answer: stop consuming and probe it until it does; completes when it answers. */
-  private Future<Void> down(Throwable error) {
-    if (!databaseDown) {
-      databaseDown = true;
-      databaseBack = Promise.promise();
-      log.warn("task worker: the database does not answer ({}); consumers stopped, {} run(s) in hand wait for it",
-          error.getMessage(), inFlight);
-      stopConsuming().onFailure(e -> log.debug("consumers not cancelled: {}", e.getMessage()));
-      probeLater();
+  /** The database answers again: consume again on the current channel (a reconnect meanwhile starts them too). */
+  private void consumeAgain() {
+    Channel ch = consuming;
+    if (ch != null && ch.isOpen() && !stopping) {
+      broker.callOn(ch, c -> {
+        startConsumers(c);
+        return null;
+      }).onFailure(e -> log.debug("consumers start again at the next connect: {}", e.getMessage()));
     }
-    return databaseBack.future();
-  }
-
-  private void probeLater() {
-    vertx.setTimer(probeBackoff.nextDelayMs(), t -> {
-      if (stopping) {
-        return;
-      }
-      Database.ping(pool).onComplete(probe -> {
-        if (probe.failed()) {
-          probeLater();
-          return;
-        }
-        log.info("task worker: the database answers again; consuming again");
-        probeBackoff.reset();
-        databaseDown = false;
-        Channel ch = consuming;
-        if (ch != null && ch.isOpen() && !stopping) {
-          broker.callOn(ch, c -> {
-            startConsumers(c);
-            return null;
-          }).onFailure(e -> log.debug("consumers start again at the next connect: {}", e.getMessage()));
-        }
-        databaseBack.tryComplete();
-      });
-    });
   }
 
   private Future<Void> execute(Channel ch, long tag, UUID runId, JsonObject message, int retry) {

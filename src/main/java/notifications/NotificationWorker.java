@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import db.DatabaseRecovery;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -116,7 +117,8 @@ public final class NotificationWorker {
     this.maxAttempts = maxAttempts;
     this.prefetch = prefetch;
     this.sendTimeoutMs = sendTimeoutMs;
-    this.database = new DatabaseRecovery(vertx, pool, this::pause, this::resume);
+    this.database = new DatabaseRecovery(vertx, pool, new ops.Backoff(500, 10_000), "notification worker",
+        this::pause, this::resume);
   }
 
   /** Caps a member's deliveries over {@code channel} per hour; beyond it a delivery fails without being sent. */

@@ -104,7 +104,7 @@ class TaskDatabaseOutageTest extends NotificationTestBase {
       Thread.sleep(Math.max(0, stillOut));
       assertThat(queued()).as("the message sent during the outage waits in the queue").isEqualTo(1);
       assertThat(deadLetters()).isZero();
-      assertThat(logs.lines().stream().filter(l -> l.contains("consumers stopped")).count())
+      assertThat(logs.lines().stream().filter(l -> l.contains("task worker: ") && l.contains("consumers stopped")).count())
           .as("the worker stopped consuming, once").isEqualTo(1);
       assertThat(logs.contains("not settled")).as("no failed step was handed back to the broker").isFalse();
       proxy.forward();

@@ -1,40 +1,41 @@
-package notifications;
+package db;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
+import ops.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
- * Whether a worker's database answers. The first failure reported runs {@code onDown} (the worker stops taking
- * messages), then the pool is probed with jittered exponential backoff (0.5 s doubling to 10 s, each wait a random
- * 50-100 % of its step, so the workers of many pods do not probe in step) until a query succeeds; then
- * {@code onUp} runs (the worker consumes again) and every caller waiting on {@link #failed} goes on. Not thread
- * safe: call it on the owner's context.
+ * Whether a consumer's database answers (the notification and task workers). The first failure reported runs
+ * {@code onDown} (the consumer stops taking messages), then the pool is pinged with jittered exponential backoff
+ * ({@link Backoff}, so the workers of many pods do not probe in step) until it answers; then {@code onUp} runs (it
+ * consumes again) and every caller waiting on {@link #failed} goes on. Call it on the owner's context;
+ * {@link #isDown} may be read from any thread.
  */
 public final class DatabaseRecovery {
 
   private static final Logger log = LoggerFactory.getLogger(DatabaseRecovery.class);
-  private static final long FIRST_STEP_MS = 500;
-  private static final long MAX_STEP_MS = 10_000;
 
   private final Vertx vertx;
   private final Pool pool;
+  private final Backoff backoff;
+  private final String who;
   private final Runnable onDown;
   private final Runnable onUp;
   /** Completed when the database answers again; null while it is taken to be up. */
-  private Promise<Void> back;
-  private long stepMs;
+  private volatile Promise<Void> back;
   private int probes;
   private boolean closed;
 
-  public DatabaseRecovery(Vertx vertx, Pool pool, Runnable onDown, Runnable onUp) {
+  /** @param who names the consumer in the log lines */
+  public DatabaseRecovery(Vertx vertx, Pool pool, Backoff backoff, String who, Runnable onDown, Runnable onUp) {
     this.vertx = vertx;
     this.pool = pool;
+    this.backoff = backoff;
+    this.who = who;
     this.onDown = onDown;
     this.onUp = onUp;
   }
@@ -50,9 +51,9 @@ public final class DatabaseRecovery {
     }
     if (back == null) {
       back = Promise.promise();
-      stepMs = FIRST_STEP_MS;
+      backoff.reset();
       probes = 0;
-      log.warn("the database failed a delivery step ({}); not consuming until it answers again", cause.getMessage());
+      log.warn("{}: the database does not answer ({}); consumers stopped until it does", who, cause.getMessage());
       onDown.run();
       probeLater();
     }
@@ -60,9 +61,7 @@ public final class DatabaseRecovery {
   }
 
   private void probeLater() {
-    long waitMs = stepMs / 2 + ThreadLocalRandom.current().nextLong(stepMs / 2 + 1);
-    stepMs = Math.min(stepMs * 2, MAX_STEP_MS);
-    vertx.setTimer(waitMs, t -> probe());
+    vertx.setTimer(backoff.nextDelayMs(), t -> probe());
   }
 
   private void probe() {
@@ -70,7 +69,7 @@ public final class DatabaseRecovery {
       return;
     }
     probes++;
-    pool.query("SELECT 1").execute().onComplete(answer -> {
+    Database.ping(pool).onComplete(answer -> {
       if (closed) {
         return;
       }
@@ -80,18 +79,19 @@ public final class DatabaseRecovery {
       }
       Promise<Void> waiting = back;
       back = null;
-      log.info("the database answers again (after {} probe(s)); consuming again", probes);
+      log.info("{}: the database answers again (after {} probe(s)); consuming again", who, probes);
       onUp.run();
       waiting.complete();
     });
   }
 
-  /** Stops probing; callers still waiting fail (the worker is stopping, the broker redelivers their messages). */
+  /** Stops probing; callers still waiting fail (the consumer is stopping, the broker redelivers their messages). */
   public void close() {
     closed = true;
-    if (back != null) {
-      back.tryFail("the worker is stopping");
-      back = null;
+    Promise<Void> waiting = back;
+    back = null;
+    if (waiting != null) {
+      waiting.tryFail("stopping");
     }
   }
 }
