@@ -75,4 +75,18 @@ class RedactionTest {
     }
     assertThat(Redaction.apply(null)).isNull();
   }
+
+  /**
+   * A partner's answer is any text: runs of a token's, a key's or an address's characters that never form one
+   * (no digit, no '@') are kept, and are read in linear time (the bound is a thousand times what that takes; a
+   * pattern that rescanned each run from every position took seconds for a few kilobytes).
+   */
+  @Test
+  void longRunsAreReadInLinearTime() {
+    String letters = "a".repeat(200_000);
+    String answer = "HTTP 502: " + letters + " " + "b".repeat(100_000) + "1 " + "c+/".repeat(50_000);
+    String redacted = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+        () -> Redaction.apply(answer));
+    assertThat(redacted).isEqualTo("HTTP 502: " + letters + " [token] " + "c+/".repeat(50_000));
+  }
 }
