@@ -18,6 +18,13 @@ import org.slf4j.LoggerFactory;
 public final class DatabaseRecovery {
 
   private static final Logger log = LoggerFactory.getLogger(DatabaseRecovery.class);
+  /**
+   * How long a consumer's database call may stay unanswered before it counts as failed: far beyond any of their
+   * statements (PostgreSQL's statement_timeout, 10 s by default) plus the pool's wait for a connection (5 s). A
+   * call on a connection that died without the client noticing would otherwise hold its message, and the
+   * consumer's prefetch slot, forever.
+   */
+  public static final long CALL_DEADLINE_MS = 30_000;
 
   private final Vertx vertx;
   private final Pool pool;
@@ -38,6 +45,11 @@ public final class DatabaseRecovery {
     this.who = who;
     this.onDown = onDown;
     this.onUp = onUp;
+  }
+
+  /** A database call, failed if it has not answered within {@link #CALL_DEADLINE_MS}. */
+  public static <T> Future<T> bounded(Future<T> call) {
+    return call.timeout(CALL_DEADLINE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   public boolean isDown() {

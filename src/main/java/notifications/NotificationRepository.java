@@ -160,7 +160,8 @@ public final class NotificationRepository {
   public Future<Void> markSent(SqlClient db, NotificationMessage m) {
     return db.preparedQuery("UPDATE notification_deliveries SET status = 'sent', attempts = attempts + 1, "
             + "last_error = NULL, lease_until = NULL, next_attempt_at = NULL, sent_at = now(), updated_at = now() "
-            + "WHERE notification_id = $1 AND channel = $2")
+            // a second write of the same outcome (its first went unanswered, yet applied) changes nothing
+            + "WHERE notification_id = $1 AND channel = $2 AND status <> 'sent'")
         .execute(Tuple.of(m.notificationId(), m.channel()))
         .mapEmpty();
   }

@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import db.DatabaseRecovery;
+import static db.DatabaseRecovery.bounded;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -67,6 +68,8 @@ import java.util.function.Supplier;
 public final class NotificationWorker {
 
   private static final Logger log = LoggerFactory.getLogger(NotificationWorker.class);
+  /** How often the worker checks that it consumes when it should. */
+  private static final long SUPERVISE_MS = 5000;
   static final String ATTEMPT_HEADER = "x-roster-attempt";
 
   /** A message's body and properties as they arrived, handled on the worker's context. */
@@ -103,6 +106,9 @@ public final class NotificationWorker {
   /** While the database is down no consumer runs; set on the worker's context, read by the (re)connect too. */
   private volatile boolean paused;
   private volatile boolean stopping;
+  private long supervisor = -1;
+  /** The last check found no consumer although there should be one. */
+  private boolean idleSeen;
 
   public NotificationWorker(Vertx vertx, Pool pool, NotificationRepository repository,
                             Map<String, NotificationChannel> channels, Templates templates, NotificationMetrics metrics,
@@ -129,6 +135,22 @@ public final class NotificationWorker {
 
   public void attach(BrokerConnection broker) {
     this.broker = broker;
+    supervisor = vertx.setPeriodic(SUPERVISE_MS, id -> superviseConsumers());
+  }
+
+  /**
+   * Consumption never ends silently: when two checks in a row find no consumer although the database and the
+   * broker answer and the worker is neither paused nor stopping (a resume that met a broker reconnect half-way
+   * would leave it so), the consumers are started again.
+   */
+  private void superviseConsumers() {
+    Channel ch = consuming;
+    boolean idle = !paused && !stopping && !database.isDown() && ch != null && ch.isOpen() && consumerTags.isEmpty();
+    if (idle && idleSeen) {
+      log.warn("notification worker: no consumer although the database and the broker answer; consuming again");
+      broker.callOn(ch, this::startConsumers).onFailure(e -> log.warn("cannot consume again yet ({})", e.getMessage()));
+    }
+    idleSeen = idle;
   }
 
   public int inFlight() {
@@ -142,6 +164,7 @@ public final class NotificationWorker {
    */
   public Future<Void> drain(long timeoutMs) {
     stopping = true;
+    vertx.cancelTimer(supervisor);
     database.close();
     long waitMs = Math.min(timeoutMs, sendTimeoutMs + 2000);
     return cancelConsumers().otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + waitMs));
@@ -224,10 +247,17 @@ public final class NotificationWorker {
     cancelConsumers().onFailure(e -> log.debug("cancelling consumers: {}", e.getMessage()));
   }
 
+  /**
+   * The database answers again: consume on the channel of the last connect. Not the broker's current channel: a
+   * reconnect sets that only after onConnected ran, which, still paused then, started nothing. paused is cleared
+   * before consuming is read here, and onConnected sets consuming before it reads paused, so one of the two
+   * always starts the consumers (startConsumers runs once per channel).
+   */
   private void resume() {
     paused = false;
-    if (!stopping && broker != null && broker.isConnected()) {
-      broker.call(this::startConsumers).onFailure(e -> log.warn("cannot consume again yet ({}); the next "
+    Channel ch = consuming;
+    if (!stopping && ch != null && ch.isOpen()) {
+      broker.callOn(ch, this::startConsumers).onFailure(e -> log.warn("cannot consume again yet ({}); the next "
           + "broker connection will", e.getMessage()));
     }
   }
@@ -243,7 +273,7 @@ public final class NotificationWorker {
     inFlight++;
     // while the database is down, a message still arriving (sent before the consumers were cancelled) waits
     Future<Void> handled = database.isDown() ? holdBack(ch, tag, message, attempt)
-        : repository.claim(pool, message, sendTimeoutMs + 10_000).transform(claim -> claim.failed()
+        : bounded(repository.claim(pool, message, sendTimeoutMs + 10_000)).transform(claim -> claim.failed()
             ? backOff(claim.cause()).compose(v -> holdBack(ch, tag, message, attempt))
             : settleClaim(ch, tag, message, attempt, claim.result()));
     return handled.onComplete(done -> {
@@ -293,9 +323,13 @@ public final class NotificationWorker {
     return publishDelayed(ch, message, attempt, 1, 0).compose(delay -> broker.ack(ch, tag));
   }
 
-  /** Writes an outcome; while the database is down, tries again each time it answers (the message stays held). */
+  /**
+   * Writes an outcome; while the database is down (or a write goes unanswered), tries again each time it answers
+   * (the message stays held). A write that went unanswered may have applied: tried again, a sent delivery is still
+   * recorded once (a retry or a failure may count one attempt more).
+   */
   private <T> Future<T> recorded(Supplier<Future<T>> write) {
-    return write.get().recover(error -> database.failed(error).compose(v -> recorded(write)));
+    return bounded(write.get()).recover(error -> database.failed(error).compose(v -> recorded(write)));
   }
 
   /**
@@ -361,7 +395,7 @@ public final class NotificationWorker {
     }
     String event = message.payload().getString("eventId");
     return withinHourlyCap(message)
-        .compose(v -> repository.recipient(pool, message.memberId(), event == null ? null : UUID.fromString(event))
+        .compose(v -> bounded(repository.recipient(pool, message.memberId(), event == null ? null : UUID.fromString(event)))
             .recover(NotificationWorker::databaseDown))
         .compose(recipient -> {
           if (recipient == null) {
@@ -385,7 +419,7 @@ public final class NotificationWorker {
     if (cap == null || message.memberId() == null) {
       return Future.succeededFuture();
     }
-    return repository.sentInLastHour(pool, message).recover(NotificationWorker::databaseDown)
+    return bounded(repository.sentInLastHour(pool, message)).recover(NotificationWorker::databaseDown)
         .compose(sent -> sent < cap ? Future.succeededFuture()
             : Future.failedFuture(DeliveryException.permanent("rate limited: the member already had " + sent + " "
                 + message.channel() + " deliveries in the last hour (the cap is " + cap + " per hour)")));
