@@ -109,7 +109,10 @@ class QueryPlansTest {
   }
 
   @Test
-  void everySqlStringIsExplained() {
+  void everySqlStringIsExplained() throws IOException {
+    assertThat(found).as("SQL strings found in %s", mainClasses()).extracting(SqlStrings.Found::className)
+        .contains("bookings.BookingRepository", "notifications.NotificationRepository", "cron.CronRepository");
+    assertThat(sqlFiles()).containsKey("sql/booking.sql: take_seat");
     List<String> unexplained = new ArrayList<>();
     for (SqlStrings.Found f : found) {
       boolean built = !f.dynamic() || variants().entrySet().stream().anyMatch(v -> v.getValue().stream().anyMatch(f::builds));
@@ -140,9 +143,11 @@ class QueryPlansTest {
       c.setAutoCommit(false);
       st.execute("SET plan_cache_mode = force_generic_plan");
       Set<String> big = bigTables(st);
+      assertThat(big).as("tables the seed made big").contains("members", "events", "bookings", "outbox",
+          "notification_deliveries", "idempotency_keys", "webhook_deliveries", "job_runs", "task_logs");
       int i = 0;
       for (Named s : statements) {
-        JsonObject plan = explain(st, "plan_" + i++, s.sql()).getJsonObject(0).getJsonObject("Plan");
+        JsonObject plan = explain(st, "plan_" + i++, s).getJsonObject(0).getJsonObject("Plan");
         List<String> nodes = new ArrayList<>();
         scans(plan, nodes);
         summary.add(s.name() + "\n    " + String.join("; ", nodes));
@@ -241,6 +246,14 @@ class QueryPlansTest {
   }
 
   /** The plan PostgreSQL would use for {@code sql} once its prepared statement is cached (a generic plan). */
+  private static JsonArray explain(Statement st, String name, Named statement) {
+    try {
+      return explain(st, name, statement.sql());
+    } catch (SQLException e) {
+      throw new AssertionError("cannot explain " + statement.name() + ": " + e.getMessage(), e);
+    }
+  }
+
   private static JsonArray explain(Statement st, String name, String sql) throws SQLException {
     st.execute("PREPARE " + name + " AS " + sql);
     int params;
