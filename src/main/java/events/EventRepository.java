@@ -22,6 +22,8 @@ import java.util.UUID;
 public final class EventRepository {
 
   private static final String COLUMNS = Event.COLUMNS;
+  /** The smallest uuid: the cursor's id when there is no cursor. */
+  private static final String NO_ID = "00000000-0000-0000-0000-000000000000";
 
   /** JSON field → column, for the fields a PATCH may change. */
   private static final Map<String, String> UPDATABLE = new LinkedHashMap<>();
@@ -67,10 +69,13 @@ public final class EventRepository {
 
   public Future<List<Event>> list(SqlClient db, OffsetDateTime from, OffsetDateTime to, UUID trainerId, String status,
                                   Cursor after, int fetch) {
-    String sql = "SELECT " + COLUMNS + " FROM events WHERE ($1::timestamptz IS NULL OR starts_at >= $1) "
-        + "AND ($2::timestamptz IS NULL OR starts_at < $2) AND ($3::uuid IS NULL OR trainer_id = $3) "
+    // the time bounds and the cursor are index conditions on events_page even when absent (an infinite bound), so
+    // a page is read from its first event on; "$1 IS NULL OR ..." made the cached generic plan read every event
+    String sql = "SELECT " + COLUMNS + " FROM events WHERE starts_at >= COALESCE($1::timestamptz, '-infinity') "
+        + "AND starts_at < COALESCE($2::timestamptz, 'infinity') AND ($3::uuid IS NULL OR trainer_id = $3) "
         + "AND ($4::text IS NULL OR status = $4) "
-        + "AND ($5::timestamptz IS NULL OR (starts_at, id) > ($5, $6)) ORDER BY starts_at, id LIMIT $7";
+        + "AND (starts_at, id) > (COALESCE($5::timestamptz, '-infinity'), COALESCE($6::uuid, '" + NO_ID + "')) "
+        + "ORDER BY starts_at, id LIMIT $7";
     return db.preparedQuery(sql)
         .execute(Tuple.tuple().addOffsetDateTime(from).addOffsetDateTime(to).addUUID(trainerId).addString(status)
             .addOffsetDateTime(after == null ? null : after.key()).addUUID(after == null ? null : after.id())
