@@ -1,22 +1,12 @@
 package webhooks;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import support.ApiTestBase;
+import support.DirectDatabaseTestBase;
 
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,26 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sending one past its lease), that it respects the grace, does not queue one twice within it, and never takes a
  * delivery that succeeded or failed.
  */
-class WebhookSweeperTest extends ApiTestBase {
+class WebhookSweeperTest extends DirectDatabaseTestBase {
 
   private static final long GRACE_MS = 60_000;
 
-  private final Vertx vertx = Vertx.vertx();
-  private Pool pool;
   private SimpleMeterRegistry registry;
   private WebhookSweeper sweeper;
   private String endpoint;
-
-  @Override
-  protected Map<String, String> serviceSettings() {
-    return Map.of("ROSTER_SCHEDULER_ENABLED", "false");
-  }
-
-  @BeforeAll
-  void connect() {
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(PgConnectOptions.fromUri(db.url()))
-        .using(vertx).build();
-  }
 
   @BeforeEach
   void freshRows() {
@@ -56,12 +33,6 @@ class WebhookSweeperTest extends ApiTestBase {
         + "('https://partner.example/hooks', ARRAY['member.created'], 'whsec_AAAA') RETURNING id::text").get(0);
     registry = new SimpleMeterRegistry();
     sweeper = new WebhookSweeper(new WebhookRepository(), new WebhookMetrics(registry), GRACE_MS);
-  }
-
-  @AfterAll
-  void disconnect() {
-    await(pool.close());
-    await(vertx.close());
   }
 
   @Test
@@ -124,13 +95,5 @@ class WebhookSweeperTest extends ApiTestBase {
 
   private String status(String messageId) {
     return db.strings("SELECT status FROM webhook_deliveries WHERE message_id = ?::uuid", messageId).get(0);
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
