@@ -9,6 +9,8 @@ import webhooks.WebhookDelivery;
 import webhooks.WebhookEndpoint;
 import webhooks.WebhookService;
 
+import java.util.UUID;
+
 /** /v1/webhooks: reads the validated request, calls the service, writes the response. */
 public final class WebhookHandlers {
 
@@ -19,12 +21,15 @@ public final class WebhookHandlers {
   }
 
   public void register(RouterBuilder builder, IdempotencyHandler idempotency) {
-    builder.getRoute("createWebhook").addHandler(idempotency).addHandler(this::create);
+    // the signing secret is not kept with an Idempotency-Key: a replay answers the endpoint's current secret
+    IdempotencyHandler withoutSecret = idempotency.withholding(new IdempotencyHandler.Withheld("secret",
+        (rc, stored) -> webhooks.currentSecret(Requests.caller(rc), UUID.fromString(stored.getString("id")))));
+    builder.getRoute("createWebhook").addHandler(withoutSecret).addHandler(this::create);
     builder.getRoute("listWebhooks").addHandler(this::list);
     builder.getRoute("getWebhook").addHandler(this::get);
     builder.getRoute("updateWebhook").addHandler(this::update);
     builder.getRoute("deleteWebhook").addHandler(this::delete);
-    builder.getRoute("rotateWebhookSecret").addHandler(idempotency).addHandler(this::rotate);
+    builder.getRoute("rotateWebhookSecret").addHandler(withoutSecret).addHandler(this::rotate);
     builder.getRoute("listWebhookDeliveries").addHandler(this::deliveries);
     builder.getRoute("redeliverWebhook").addHandler(idempotency).addHandler(this::redeliver);
   }

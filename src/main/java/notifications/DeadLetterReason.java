@@ -11,12 +11,12 @@ import java.util.Map;
  * through a delay queue also carries that queue's "expired" death, but as an older entry: the most recent one is
  * the death that brought it to the dead-letter queue.
  */
-final class DeadLetterReason {
+public final class DeadLetterReason {
 
   private DeadLetterReason() {
   }
 
-  static String of(AMQP.BasicProperties props) {
+  public static String of(AMQP.BasicProperties props) {
     Map<String, Object> headers = props.getHeaders() == null ? Map.of() : props.getHeaders();
     String queue = null;
     String reason = null;

@@ -9,6 +9,7 @@ import notifications.NotificationRepository.OutboxRow;
 import io.vertx.core.json.JsonObject;
 import ops.Backoff;
 import webhooks.WebhookMessage;
+import webhooks.WebhookRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * <li>publish one message per channel the member chose (persistent, {@code mandatory}, message id = notification
  * id; task rows: message id = run id) and wait for the broker's confirms, within {@code publishTimeoutMs};</li>
  * <li>mark the rows published, in a second short transaction, recording a pending delivery per notification
- * message (so the sweeper can tell when a message the broker lost is overdue).</li>
+ * message and per webhook message (so the sweepers can tell when a message the broker lost is overdue).</li>
  * </ol>
  * A broker that is down, refuses a message or does not confirm in time fails the batch: its claim is released and
  * the rows are tried again; none is skipped. A relay that dies (or loses the database) between publishing and
@@ -47,6 +48,7 @@ public final class OutboxRelay {
   private final Vertx vertx;
   private final Pool pool;
   private final NotificationRepository repository;
+  private final WebhookRepository webhooks = new WebhookRepository();
   private final NotificationMetrics metrics;
   private final int batchSize;
   private final long publishTimeoutMs;
@@ -155,7 +157,8 @@ public final class OutboxRelay {
         .recover(error -> repository.releaseClaim(pool, ids)
             .otherwiseEmpty() // a release that fails too: the lease ends on its own
             .compose(v -> Future.failedFuture(error)))
-        .compose(v -> pool.withTransaction(tx -> repository.markPublished(tx, rows, notificationsOf(messages))))
+        .compose(v -> pool.withTransaction(tx -> repository.markPublished(tx, rows, notificationsOf(messages))
+            .compose(marked -> webhooks.recordPending(tx, webhooksOf(messages)))))
         .map(v -> {
           messages.stream().filter(m -> m.notification() != null)
               .forEach(m -> metrics.published(m.routingKey()));
@@ -165,14 +168,18 @@ public final class OutboxRelay {
 
   /**
    * A message to publish: where to, its id (the notification or run id) and type, its body and its row's trace;
-   * for a notification also what it says, from which its delivery row is made (null for a task run).
+   * for a notification or a webhook also what it says, from which its delivery row is made (null otherwise).
    */
   record Outgoing(String exchange, String routingKey, String messageId, String type, byte[] body,
-                  tracing.TraceStamp trace, NotificationMessage notification) {
+                  tracing.TraceStamp trace, NotificationMessage notification, WebhookMessage webhook) {
   }
 
   static List<NotificationMessage> notificationsOf(List<Outgoing> messages) {
     return messages.stream().map(Outgoing::notification).filter(java.util.Objects::nonNull).toList();
+  }
+
+  static List<WebhookMessage> webhooksOf(List<Outgoing> messages) {
+    return messages.stream().map(Outgoing::webhook).filter(java.util.Objects::nonNull).toList();
   }
 
   /**
@@ -184,7 +191,8 @@ public final class OutboxRelay {
     for (OutboxRow row : rows) {
       for (WebhookMessage webhook : WebhookMessage.of(row.id(), row.payload())) {
         messages.add(new Outgoing(topology.webhookExchange(), Topology.WEBHOOK_ROUTING_KEY,
-            webhook.messageId().toString(), webhook.type(), webhook.toBuffer().getBytes(), row.trace(), null));
+            webhook.messageId().toString(), webhook.type(), webhook.toBuffer().getBytes(), row.trace(), null,
+            webhook));
       }
       if (row.kind().startsWith("webhook")) {
         continue; // a row for webhooks only
@@ -192,7 +200,7 @@ public final class OutboxRelay {
       if (row.kind().startsWith("task.")) {
         messages.add(new Outgoing(topology.taskExchange(), Topology.TASK_ROUTING_KEY,
             row.payload().getString("runId", row.id().toString()), row.kind(), row.payload().toBuffer().getBytes(),
-            row.trace(), null));
+            row.trace(), null, null));
         continue;
       }
       JsonObject payload = WebhookMessage.withoutWebhook(row.payload());
@@ -207,7 +215,7 @@ public final class OutboxRelay {
           NotificationMessage m = new NotificationMessage(notificationId, row.kind(), channel, UUID.fromString(member),
               payload);
           messages.add(new Outgoing(topology.exchange(), channel, notificationId.toString(), row.kind(),
-              m.toBuffer().getBytes(), row.trace(), m));
+              m.toBuffer().getBytes(), row.trace(), m, null));
         }
       }
     }

@@ -18,6 +18,7 @@ import java.util.Map;
  *   {ns}.notifications.{channel}.parked       unreadable messages, kept for ops (nobody consumes it)
  *   {ns}.tasks (direct) --run--> {ns}.tasks (scheduled job runs), with the same retry and dead-letter shape
  *   {ns}.webhooks (direct) --webhook--> {ns}.webhooks (one message per event and endpoint), with the same shape
+ *                                          (its dead letters become failed deliveries; {ns}.webhooks.parked)
  * </pre>
  * Every queue names a dead-letter exchange, so RabbitMQ 4's quorum delivery limit never drops a message.
  */
@@ -60,6 +61,11 @@ public final class Topology {
 
   public String webhookDeadLetterQueue() {
     return webhookQueue() + ".dlq";
+  }
+
+  /** Where unreadable webhook messages are kept for ops: they cannot become delivery rows. */
+  public String webhookParkedQueue() {
+    return webhookQueue() + ".parked";
   }
 
   /** Delays before webhook retry 1, 2, ...; there is no retry past the last. */
@@ -170,6 +176,7 @@ public final class Topology {
     ch.queueBind(webhookQueue(), webhookExchange(), WEBHOOK_ROUTING_KEY);
     ch.queueDeclare(webhookDeadLetterQueue(), true, false, false, endOfLine());
     ch.queueBind(webhookDeadLetterQueue(), webhookExchange() + ".dlx", WEBHOOK_ROUTING_KEY);
+    ch.queueDeclare(webhookParkedQueue(), true, false, false, endOfLine());
     declareRetryQueues(ch, webhookQueue(), webhookRetryDelaysMs);
   }
 

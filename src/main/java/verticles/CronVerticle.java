@@ -15,12 +15,15 @@ import io.vertx.sqlclient.Pool;
 import notifications.DeliverySweeper;
 import notifications.NotificationMetrics;
 import notifications.NotificationRepository;
+import webhooks.WebhookMetrics;
+import webhooks.WebhookRepository;
+import webhooks.WebhookSweeper;
 
 import java.time.Clock;
 
 /**
- * Wiring of the scheduler on this node: the built-in jobs, the leader's duties (the delivery and run sweepers),
- * and the leader loop ticking. One per node.
+ * Wiring of the scheduler on this node: the built-in jobs, the leader's duties (the delivery, run and webhook
+ * sweepers), and the leader loop ticking. One per node.
  */
 public final class CronVerticle extends VerticleBase {
 
@@ -45,7 +48,9 @@ public final class CronVerticle extends VerticleBase {
         .duty("delivery-sweeper", config.sweeperIntervalMs(), new DeliverySweeper(new NotificationRepository(),
             new NotificationMetrics(BackendRegistries.getDefaultNow()), config.sweeperGraceMs())::sweep)
         .duty("run-sweeper", config.sweeperIntervalMs(),
-            new RunSweeper(repository, metrics, config.sweeperGraceMs())::sweep);
+            new RunSweeper(repository, metrics, config.sweeperGraceMs())::sweep)
+        .duty("webhook-sweeper", config.sweeperIntervalMs(), new WebhookSweeper(new WebhookRepository(),
+            new WebhookMetrics(BackendRegistries.getDefaultNow()), config.sweeperGraceMs())::sweep);
     return new CronService(pool, repository, config.nodeId()).ensureDefaults()
         .onSuccess(v -> timer = vertx.setPeriodic(config.schedulerTickMs(), t -> scheduler.tick()));
   }

@@ -31,10 +31,15 @@ public record WebhookMessage(UUID messageId, UUID endpointId, JsonObject body) {
         .put("body", body).toBuffer();
   }
 
+  /** @throws RuntimeException when the bytes are not a webhook message (then nothing can be sent or recorded) */
   public static WebhookMessage fromBuffer(Buffer buffer) {
     JsonObject json = buffer.toJsonObject();
+    JsonObject body = json.getJsonObject("body");
+    if (body == null || body.getString("type") == null) {
+      throw new IllegalArgumentException("a webhook message without a body and its type");
+    }
     return new WebhookMessage(UUID.fromString(json.getString("messageId")),
-        UUID.fromString(json.getString("endpointId")), json.getJsonObject("body"));
+        UUID.fromString(json.getString("endpointId")), body);
   }
 
   /**

@@ -1,16 +1,20 @@
 package webhooks;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Webhook meters (Prometheus: roster_webhook_deliveries_total{endpoint,outcome},
- * roster_webhook_delivery_duration_seconds, roster_webhook_endpoints_disabled_total{reason}). {@code endpoint} is the
+ * roster_webhook_delivery_duration_seconds, roster_webhook_endpoints_disabled_total{reason}; and, for what the
+ * broker lost or refused: roster_webhook_sweeper_republished_total, roster_webhook_dead_lettered_total,
+ * roster_webhook_poison_total, roster_webhook_dlq_depth, roster_webhook_parked_depth). {@code endpoint} is the
  * endpoint's id (never its URL, whose path may hold the partner's token): admins create endpoints, a handful per
  * club, so one series per endpoint and outcome stays small; a deleted endpoint's series last until the worker
  * restarts. {@code outcome} is succeeded, retrying, failed, refused (the
@@ -24,6 +28,13 @@ public final class WebhookMetrics {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Timer duration;
+  private final Counter republished;
+  private final Counter deadLettered;
+  private final Counter poison;
+  /** The dead-letter and parked depths: one pair per registry, as a gauge keeps the first value it was given. */
+  private final AtomicLong[] depths;
+  private static final Map<MeterRegistry, AtomicLong[]> DEPTHS = java.util.Collections.synchronizedMap(
+      new java.util.WeakHashMap<>());
 
   public WebhookMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -34,6 +45,40 @@ public final class WebhookMetrics {
     for (String reason : java.util.List.of("gone", "failing")) {
       disabledCounter(reason);
     }
+    republished = Counter.builder("roster.webhook.sweeper.republished")
+        .description("Webhook deliveries whose attempt was overdue, queued again by the webhook sweeper")
+        .register(registry);
+    deadLettered = Counter.builder("roster.webhook.dead.lettered")
+        .description("Webhook messages the broker dead-lettered, recorded as failed deliveries").register(registry);
+    poison = Counter.builder("roster.webhook.poison")
+        .description("Unreadable webhook messages moved to the parked queue").register(registry);
+    depths = DEPTHS.computeIfAbsent(registry, r -> {
+      AtomicLong[] pair = {new AtomicLong(), new AtomicLong()};
+      Gauge.builder("roster.webhook.dlq.depth", pair[0], AtomicLong::get)
+          .description("Messages in the webhook dead-letter queue (not yet recorded as failed deliveries)")
+          .register(r);
+      Gauge.builder("roster.webhook.parked.depth", pair[1], AtomicLong::get)
+          .description("Unreadable webhook messages kept in the parked queue").register(r);
+      return pair;
+    });
+  }
+
+  public void republished(int deliveries) {
+    republished.increment(deliveries);
+  }
+
+  public void deadLettered() {
+    deadLettered.increment();
+  }
+
+  public void poison() {
+    poison.increment();
+  }
+
+  /** The depths of the dead-letter and parked queues, as last read from the broker. */
+  public void depths(long deadLetters, long parked) {
+    depths[0].set(deadLetters);
+    depths[1].set(parked);
   }
 
   public void outcome(java.util.UUID endpoint, String outcome) {

@@ -9,7 +9,9 @@ import io.vertx.sqlclient.Tuple;
 import web.Cursor;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -49,6 +51,18 @@ public final class WebhookRepository {
       + "secret, previous_secret, previous_secret_until, created_at, updated_at";
   private static final String DELIVERY_COLUMNS = "id, message_id, endpoint_id, event_type, status, attempts, "
       + "last_status_code, last_error, next_attempt_at, created_at, updated_at";
+
+  /**
+   * A CTE that queues the deliveries of CTE {@code d} (with their payload) again through the outbox: same message
+   * id, their endpoint only. The relay publishes them as it does every outbox row.
+   */
+  private static final String REPUBLISH_D = "o AS (INSERT INTO outbox (kind, payload) SELECT 'webhook.redeliver', "
+      + "jsonb_build_object('webhookMessage', d.payload, 'webhookMessageId', d.message_id, "
+      + "'webhooks', jsonb_build_array(d.endpoint_id)) FROM d)";
+
+  /** An ON CONFLICT condition: the existing delivery is one nobody works on (pending, or sending past its lease). */
+  private static final String UNHELD = "webhook_deliveries.status = 'pending' OR "
+      + "(webhook_deliveries.status = 'sending' AND webhook_deliveries.next_attempt_at < now())";
 
   public Future<WebhookEndpoint> insert(SqlClient db, String url, String description, List<String> types,
                                         WebhookSecret secret) {
@@ -115,9 +129,7 @@ public final class WebhookRepository {
             + "attempts, next_attempt_at) VALUES ($1, $2, $3, $4, 'sending', 1, now() + make_interval(secs => $5)) "
             + "ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO UPDATE SET status = 'sending', "
             + "attempts = webhook_deliveries.attempts + 1, next_attempt_at = EXCLUDED.next_attempt_at, "
-            + "updated_at = now() WHERE webhook_deliveries.status = 'pending' "
-            + "OR (webhook_deliveries.status = 'sending' AND webhook_deliveries.next_attempt_at < now()) "
-            + "RETURNING " + DELIVERY_COLUMNS)
+            + "updated_at = now() WHERE " + UNHELD + " RETURNING " + DELIVERY_COLUMNS)
         .execute(Tuple.of(messageId, endpointId, type, payload, leaseMs / 1000.0))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(new Claim(WebhookDelivery.from(rows.iterator().next()), false))
             : db.preparedQuery("SELECT status FROM webhook_deliveries WHERE message_id = $1 AND endpoint_id = $2")
@@ -173,12 +185,95 @@ public final class WebhookRepository {
   public Future<WebhookDelivery> redeliver(SqlClient db, UUID endpointId, UUID deliveryId) {
     return db.preparedQuery("WITH d AS (UPDATE webhook_deliveries SET status = 'pending', attempts = 0, "
             + "next_attempt_at = now(), updated_at = now() WHERE id = $1 AND endpoint_id = $2 "
-            + "RETURNING " + DELIVERY_COLUMNS + ", payload), "
-            + "o AS (INSERT INTO outbox (kind, payload) SELECT 'webhook.redeliver', jsonb_build_object("
-            + "'webhookMessage', d.payload, 'webhookMessageId', d.message_id, 'webhooks', jsonb_build_array(d.endpoint_id)) "
-            + "FROM d) SELECT " + DELIVERY_COLUMNS + " FROM d")
+            + "RETURNING " + DELIVERY_COLUMNS + ", payload), " + REPUBLISH_D + " SELECT " + DELIVERY_COLUMNS + " FROM d")
         .execute(Tuple.of(deliveryId, endpointId))
         .map(rows -> one(rows, WebhookDelivery::from));
+  }
+
+  /**
+   * The relay's mark step (in its transaction): a {@code pending} delivery due now for each webhook message it
+   * published, so the database knows of a message before any worker claims it, and the sweeper can tell when the
+   * broker lost it. An existing delivery is left as it is, except that a pending one (a redelivery or a sweeper's
+   * re-publish) is due again from now.
+   */
+  public Future<Void> recordPending(SqlClient tx, List<WebhookMessage> messages) {
+    Map<String, WebhookMessage> once = new LinkedHashMap<>();
+    // two re-publishes of one delivery may share a batch; ON CONFLICT may touch a row only once per statement
+    messages.forEach(m -> once.putIfAbsent(m.messageId() + "/" + m.endpointId(), m));
+    if (once.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<WebhookMessage> deliveries = List.copyOf(once.values());
+    return tx.preparedQuery("INSERT INTO webhook_deliveries (message_id, endpoint_id, event_type, payload, status, "
+            + "next_attempt_at) SELECT d.message_id, d.endpoint_id, d.event_type, d.payload::jsonb, 'pending', now() "
+            + "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) "
+            + "AS d(message_id, endpoint_id, event_type, payload) "
+            + "WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id) "
+            + "ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO UPDATE SET next_attempt_at = now() "
+            + "WHERE webhook_deliveries.status = 'pending'")
+        .execute(Tuple.of(deliveries.stream().map(WebhookMessage::messageId).toArray(UUID[]::new),
+            deliveries.stream().map(WebhookMessage::endpointId).toArray(UUID[]::new),
+            deliveries.stream().map(WebhookMessage::type).toArray(String[]::new),
+            deliveries.stream().map(m -> m.body().encode()).toArray(String[]::new)))
+        .mapEmpty();
+  }
+
+  /**
+   * The webhook sweeper's step (on the scheduler leader, in its fenced transaction): deliveries whose next attempt
+   * is overdue by more than {@code graceMs} (a pending one whose message never reached a worker or never came back
+   * from a delay queue, a sending one whose worker died past its lease) are queued again through the outbox, as
+   * pending and due {@code graceMs} later, so the next sweeps leave them alone while the message travels. Rows
+   * another sweeper holds are skipped. One that succeeded or failed is never taken, and a copy that arrives after
+   * its delivery succeeded finds it done at the worker's claim: nothing is sent twice.
+   * @return the endpoint of each delivery queued again
+   */
+  public Future<List<UUID>> republishOverdue(SqlClient tx, long graceMs, int batch) {
+    return tx.preparedQuery("WITH due AS (SELECT id FROM webhook_deliveries WHERE status IN ('pending', 'sending') "
+            + "AND next_attempt_at < now() - make_interval(secs => $1) ORDER BY next_attempt_at LIMIT $2 "
+            + "FOR UPDATE SKIP LOCKED), "
+            + "d AS (UPDATE webhook_deliveries w SET status = 'pending', "
+            + "next_attempt_at = now() + make_interval(secs => $1), updated_at = now() FROM due WHERE w.id = due.id "
+            + "RETURNING w.message_id, w.endpoint_id, w.payload), " + REPUBLISH_D + " SELECT endpoint_id FROM d")
+        .execute(Tuple.of(graceMs / 1000.0, batch))
+        .map(rows -> {
+          List<UUID> endpoints = new ArrayList<>();
+          rows.forEach(r -> endpoints.add(r.getUUID("endpoint_id")));
+          return endpoints;
+        });
+  }
+
+  /**
+   * A message the broker dead-lettered becomes a failed delivery, listed and redeliverable through the API: a new
+   * row, or one nobody works on (pending, or sending past its lease). One that succeeded or failed is left alone,
+   * and so is one a worker holds right now (its outcome will be recorded). Nothing for a deleted endpoint.
+   * @return whether the delivery is now failed because of this dead letter
+   */
+  public Future<Boolean> markDeadLettered(SqlClient db, WebhookMessage m, String error) {
+    return db.preparedQuery("INSERT INTO webhook_deliveries (message_id, endpoint_id, event_type, payload, status, "
+            + "last_error) SELECT $1::uuid, $2::uuid, $3::text, $4::jsonb, 'failed', $5::text WHERE EXISTS "
+            + "(SELECT 1 FROM webhook_endpoints WHERE id = $2::uuid) ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO UPDATE SET status = 'failed', "
+            + "last_error = EXCLUDED.last_error, next_attempt_at = NULL, updated_at = now() WHERE " + UNHELD)
+        .execute(Tuple.of(m.messageId(), m.endpointId(), m.type(), m.body(), error))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** A pending delivery whose message waits {@code delayMs} more (its endpoint is busy) is due no sooner. */
+  public Future<Void> postpone(SqlClient db, UUID messageId, UUID endpointId, long delayMs) {
+    return db.preparedQuery("UPDATE webhook_deliveries SET next_attempt_at = GREATEST(next_attempt_at, "
+            + "now() + make_interval(secs => $3)) WHERE message_id = $1 AND endpoint_id = $2 AND status = 'pending'")
+        .execute(Tuple.of(messageId, endpointId, delayMs / 1000.0))
+        .mapEmpty();
+  }
+
+  /**
+   * A message for a disabled endpoint is not sent: its delivery, if nobody works on it, fails with that reason
+   * (an admin may redeliver it once the endpoint is enabled again), so the sweeper does not queue it forever.
+   */
+  public Future<Void> notSent(SqlClient db, UUID messageId, UUID endpointId, String why) {
+    return db.preparedQuery("UPDATE webhook_deliveries SET status = 'failed', last_error = $3, next_attempt_at = NULL, "
+            + "updated_at = now() WHERE message_id = $1 AND endpoint_id = $2 AND (" + UNHELD + ")")
+        .execute(Tuple.of(messageId, endpointId, why))
+        .mapEmpty();
   }
 
   private static <T> T one(RowSet<Row> rows, Function<Row, T> from) {

@@ -69,6 +69,19 @@ public final class WebhookService {
         .map(WebhookService::found);
   }
 
+  /**
+   * The endpoint's secret as it signs now: what a replayed creation or rotation answers (the answers kept for
+   * an Idempotency-Key never hold it). A deleted endpoint has none: not found.
+   */
+  public Future<String> currentSecret(Caller caller, UUID id) {
+    return admin(caller).compose(v -> repository.find(pool, id)).map(endpoint -> {
+      if (endpoint == null) {
+        throw ApiError.notFound("No such webhook: it was deleted since, and its secret with it.");
+      }
+      return endpoint.secret().text();
+    });
+  }
+
   public Future<JsonObject> deliveries(Caller caller, UUID id, Cursor after, int limit) {
     return get(caller, id).compose(endpoint -> repository.deliveries(pool, id, after, limit + 1))
         .map(rows -> Page.of(rows, limit, WebhookDelivery::toJson, WebhookDelivery::createdAt, WebhookDelivery::id));

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import notifications.BrokerConnection;
+import notifications.DeadLetterReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,17 +28,26 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code Retry-After} on 429 or 503 picks a later delay); after the last delay the delivery has failed. A 410 Gone
  * disables the endpoint at once, and so does a failure while the endpoint has failed every attempt for
  * {@code webhooks.disableAfterDays}: then a WARN line names it and {@code roster_webhook_endpoints_disabled_total}
- * counts it, and an admin turns it on again with PATCH. Messages for a disabled or deleted endpoint are dropped.
+ * counts it, and an admin turns it on again with PATCH. Messages for a disabled or deleted endpoint are dropped
+ * (a disabled endpoint's delivery is recorded failed, not sent: an admin may redeliver it).
  *
  * <p>Per endpoint, at most {@code concurrencyPerEndpoint} attempts are in flight on this worker; a message for an
  * endpoint at its limit goes to the shortest delay queue (no attempt counted) and is acked, so a slow partner
  * holds a few prefetch slots, never all of them. Delivery is at least once: a worker that dies, or loses the
  * database, after a POST may POST again, with the same {@code webhook-id}; receivers deduplicate on it.
+ *
+ * <p>Dead letters: the worker also consumes {@code {ns}.webhooks.dlq}, which only the broker fills (a quorum
+ * queue's delivery limit, a rejection): each message there becomes a failed delivery whose last error says the
+ * broker dead-lettered it, from which queue and why, unless the delivery succeeded, failed or is being sent; then
+ * it is acked, so every dead letter can be listed and redelivered through the API. An unreadable message cannot
+ * become a row: it is moved to {@code {ns}.webhooks.parked} (consumed by nobody; confirmed publish, then ack) and
+ * counted. The depths of both queues are read every {@value #OBSERVE_MS} ms for the metrics.
  */
 public final class WebhookWorker {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookWorker.class);
   static final String ATTEMPT_HEADER = "x-roster-attempt";
+  static final long OBSERVE_MS = 15_000;
 
   private final Vertx vertx;
   private final Context context;
@@ -50,9 +60,12 @@ public final class WebhookWorker {
   private final int disableAfterDays;
   private final long leaseMs;
   private final Map<UUID, Integer> inFlight = new HashMap<>();
+  /** Dead letters being recorded (a stop waits for them too). */
+  private int recording;
   private BrokerConnection broker;
   private volatile Channel consuming;
-  private volatile String consumerTag;
+  private final List<String> consumerTags = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private long observeTimer = -1;
 
   public WebhookWorker(Vertx vertx, Pool pool, WebhookRepository repository, WebhookSender sender,
                        WebhookMetrics metrics, int prefetch, int perEndpoint, int disableAfterDays, long timeoutMs) {
@@ -71,27 +84,51 @@ public final class WebhookWorker {
 
   public void attach(BrokerConnection broker) {
     this.broker = broker;
+    context.runOnContext(v -> observeTimer = vertx.setPeriodic(OBSERVE_MS, t -> observe()));
   }
 
-  /** Runs on each (re)connect, on a worker thread: prefetch, confirms for retry copies, the consumer. */
+  /** A message as it arrived, handled on the worker's context. */
+  private interface Arrival {
+    void handle(Channel ch, long tag, AMQP.BasicProperties props, byte[] body);
+  }
+
+  /** Runs on each (re)connect, on a worker thread: prefetch, confirms for retry copies, the consumers. */
   public Void onConnected(Channel ch) throws IOException {
     ch.basicQos(prefetch);
     ch.confirmSelect();
     consuming = ch;
-    consumerTag = "roster-webhooks-" + UUID.randomUUID();
-    ch.basicConsume(broker.topology().webhookQueue(), false, consumerTag,
-        new DefaultConsumer(ch) {
-          @Override
-          public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-            context.runOnContext(v -> handle(ch, envelope.getDeliveryTag(), props, body));
-          }
-        });
+    consumerTags.clear();
+    consume(ch, broker.topology().webhookQueue(), this::handle);
+    consume(ch, broker.topology().webhookDeadLetterQueue(), this::handleDeadLetter);
     return null;
   }
 
-  /** In flight on this worker, all endpoints together (a stop waits for them). */
+  private void consume(Channel ch, String queue, Arrival arrival) throws IOException {
+    String consumerTag = "roster-webhooks-" + UUID.randomUUID();
+    consumerTags.add(consumerTag);
+    ch.basicConsume(queue, false, consumerTag, new DefaultConsumer(ch) {
+      @Override
+      public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        context.runOnContext(v -> arrival.handle(ch, envelope.getDeliveryTag(), props, body));
+      }
+    });
+  }
+
+  /** In flight on this worker, all endpoints together, and dead letters being recorded (a stop waits for them). */
   public int inFlight() {
-    return inFlight.values().stream().mapToInt(Integer::intValue).sum();
+    return inFlight.values().stream().mapToInt(Integer::intValue).sum() + recording;
+  }
+
+  /** Reads the depths of the dead-letter and parked queues into the metrics. */
+  private void observe() {
+    if (broker == null || !broker.isConnected()) {
+      return;
+    }
+    broker.call(ch -> {
+      metrics.depths(ch.messageCount(broker.topology().webhookDeadLetterQueue()),
+          ch.messageCount(broker.topology().webhookParkedQueue()));
+      return null;
+    }).onFailure(e -> log.debug("webhook queue depths: {}", e.getMessage()));
   }
 
   /**
@@ -99,11 +136,15 @@ public final class WebhookWorker {
    * {@code timeoutMs}), so none is POSTed twice for want of its record.
    */
   public Future<Void> drain(long timeoutMs) {
+    vertx.cancelTimer(observeTimer);
     Channel ch = consuming;
-    String tag = consumerTag;
-    Future<Void> cancelled = ch == null || tag == null || broker == null ? Future.succeededFuture()
+    List<String> tags = List.copyOf(consumerTags);
+    consumerTags.clear();
+    Future<Void> cancelled = ch == null || tags.isEmpty() || broker == null ? Future.succeededFuture()
         : broker.callOn(ch, c -> {
-          c.basicCancel(tag);
+          for (String tag : tags) {
+            c.basicCancel(tag);
+          }
           return null;
         });
     return cancelled.otherwiseEmpty().compose(v -> waitForIdle(System.currentTimeMillis() + timeoutMs));
@@ -119,19 +160,18 @@ public final class WebhookWorker {
   }
 
   private void handle(Channel ch, long tag, AMQP.BasicProperties props, byte[] body) {
-    WebhookMessage message;
-    try {
-      message = WebhookMessage.fromBuffer(Buffer.buffer(body));
-    } catch (RuntimeException e) {
-      log.warn("webhook: unreadable message dead-lettered ({})", e.getMessage());
-      broker.deadLetter(ch, tag);
+    WebhookMessage message = readOrPark(ch, tag, props, body);
+    if (message == null) {
       return;
     }
     int attempt = attemptOf(props);
     UUID endpoint = message.endpointId();
     if (inFlight.getOrDefault(endpoint, 0) >= perEndpoint) {
       metrics.outcome(endpoint, "deferred");
-      requeueLater(ch, tag, message, attempt, shortestDelay());
+      long delayMs = shortestDelay();
+      // the delivery is due when the copy comes back: the sweeper must not take a waiting message for a lost one
+      repository.postpone(pool, message.messageId(), endpoint, delayMs).otherwiseEmpty()
+          .onComplete(v -> requeueLater(ch, tag, message, attempt, delayMs));
       return;
     }
     inFlight.merge(endpoint, 1, Integer::sum);
@@ -157,9 +197,14 @@ public final class WebhookWorker {
   /** One attempt, recorded. @return the delay before the next attempt, or null when there is none */
   private Future<Long> deliver(WebhookMessage message, int attempt) {
     return repository.find(pool, message.endpointId()).compose(endpoint -> {
-      if (endpoint == null || !endpoint.enabled()) {
+      if (endpoint == null) {
         metrics.outcome(message.endpointId(), "dropped");
         return Future.succeededFuture(null);
+      }
+      if (!endpoint.enabled()) {
+        metrics.outcome(message.endpointId(), "dropped");
+        return repository.notSent(pool, message.messageId(), endpoint.id(), "not sent: the endpoint is disabled")
+            .map(v -> (Long) null);
       }
       return repository.claim(pool, message.messageId(), endpoint.id(), message.type(), message.body(), leaseMs)
           .compose(claim -> claim.busy() ? Future.failedFuture(new Busy())
@@ -246,6 +291,69 @@ public final class WebhookWorker {
         .compose(v -> broker.ack(ch, tag))
         .onFailure(e -> log.warn("webhook {}: could not put it back for later ({}); the broker redelivers it "
             + "after reconnecting", message.messageId(), e.getMessage()));
+  }
+
+  /**
+   * A message in the dead-letter queue (put there by the broker) becomes a failed delivery, listed and
+   * redeliverable through the API; then it is acked. Unreadable ones are parked. While the database does not
+   * answer, the message stays unacked and the write is tried again with backoff.
+   */
+  private void handleDeadLetter(Channel ch, long tag, AMQP.BasicProperties props, byte[] body) {
+    WebhookMessage message = readOrPark(ch, tag, props, body);
+    if (message == null) {
+      return;
+    }
+    String why = DeadLetterReason.of(props);
+    recording++;
+    recordDeadLetter(message, why, new ops.Backoff(500, 15_000))
+        .compose(marked -> {
+          if (marked) {
+            metrics.deadLettered();
+            log.warn("webhook {} to {} recorded failed: {}", message.messageId(), message.endpointId(), why);
+          } else {
+            log.info("a dead letter of webhook {} to {} dropped: the delivery succeeded, failed or is being sent, "
+                + "or the endpoint was deleted", message.messageId(), message.endpointId());
+          }
+          return broker.ack(ch, tag);
+        })
+        .onComplete(done -> {
+          recording--;
+          if (done.failed()) {
+            log.warn("dead letter of webhook {} not settled: {}; the broker redelivers it", message.messageId(),
+                done.cause().getMessage());
+          }
+        });
+  }
+
+  private Future<Boolean> recordDeadLetter(WebhookMessage message, String why, ops.Backoff backoff) {
+    return repository.markDeadLettered(pool, message, why).recover(error -> {
+      if (consuming == null || !consuming.isOpen()) {
+        return Future.failedFuture(error); // unacked on a closed channel: the broker redelivers it
+      }
+      long delay = backoff.nextDelayMs();
+      log.warn("dead letter of webhook {} not recorded yet ({}); trying again in {} ms", message.messageId(),
+          error.getMessage(), delay);
+      io.vertx.core.Promise<Boolean> later = io.vertx.core.Promise.promise();
+      vertx.setTimer(delay, t -> recordDeadLetter(message, why, backoff).onComplete(later));
+      return later.future();
+    });
+  }
+
+  /** The message, or null when it is unreadable: then it is parked. */
+  private WebhookMessage readOrPark(Channel ch, long tag, AMQP.BasicProperties props, byte[] body) {
+    try {
+      return WebhookMessage.fromBuffer(Buffer.buffer(body));
+    } catch (RuntimeException e) {
+      log.warn("parking an unreadable webhook message: {}", e.getMessage());
+      metrics.poison();
+      // no expiration: a parked message must not expire into the void
+      broker.publishConfirmed(ch, broker.topology().webhookParkedQueue(), props.builder().expiration(null).build(),
+              body)
+          .compose(v -> broker.ack(ch, tag))
+          .onFailure(err -> log.warn("could not park an unreadable webhook message ({}); the broker will redeliver "
+              + "it", err.getMessage()));
+      return null;
+    }
   }
 
   /** The delivery is being sent by a live attempt elsewhere. */

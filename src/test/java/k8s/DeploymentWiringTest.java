@@ -110,7 +110,8 @@ class DeploymentWiringTest {
     assertThat(scaled.at("/spec/scaleTargetRef/name").asText()).isEqualTo("roster-worker");
     assertThat(scaled.at("/spec/minReplicaCount").asInt()).as("the relay and the scheduler run on workers").isGreaterThanOrEqualTo(2);
     assertThat(scaled.at("/spec/triggers").findValuesAsText("queueName")).containsExactlyInAnyOrderElementsOf(
-        Stream.concat(Topology.CHANNELS.stream().map(topology::queue), Stream.of(topology.taskQueue())).toList());
+        Stream.concat(Topology.CHANNELS.stream().map(topology::queue),
+            Stream.of(topology.taskQueue(), topology.webhookQueue())).toList());
     JsonNode amqpUrl = StreamSupport.stream(workerContainer.path("env").spliterator(), false)
         .filter(v -> v.path("name").asText().equals("ROSTER_AMQP_URL")).findFirst().orElseThrow();
     for (JsonNode trigger : scaled.at("/spec/triggers")) {

@@ -127,4 +127,61 @@ class WebhooksApiTest extends ApiTestBase {
       assertProblem(api.get("/v1/webhooks/" + id + "/deliveries", who.token()), 403, "forbidden");
     }
   }
+
+  @Test
+  void theSecretIsNotKeptWithAnIdempotencyKeyAndAReplayAnswersTheCurrentOne() {
+    JsonObject body = new JsonObject().put("url", "http://127.0.0.1:9/idem")
+        .put("eventTypes", new JsonArray().add("booking.confirmed"));
+    Api.Res created = idempotent("/v1/webhooks", "create-1", body);
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String id = created.json().getString("id");
+    String secret = created.json().getString("secret");
+    assertThat(secret).startsWith("whsec_");
+    assertThat(storedContaining(secret)).as("keys holding the created secret").isZero();
+    assertThat(db.count("SELECT count(*) FROM idempotency_keys WHERE response_body::jsonb->>'id' = ?", id))
+        .as("the creation's answer is kept").isEqualTo(1);
+
+    // a replay: the same answer, the secret read from the endpoint
+    Api.Res replayed = idempotent("/v1/webhooks", "create-1", body);
+    assertThat(replayed.status()).isEqualTo(201);
+    assertThat(replayed.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(replayed.header("Location")).isEqualTo("/v1/webhooks/" + id);
+    assertThat(replayed.json()).isEqualTo(created.json());
+    assertThat(db.count("SELECT count(*) FROM webhook_endpoints WHERE url = 'http://127.0.0.1:9/idem'"))
+        .as("endpoints created").isEqualTo(1);
+
+    Api.Res rotated = idempotent("/v1/webhooks/" + id + "/rotate-secret", "rotate-1", null);
+    assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
+    String next = rotated.json().getString("secret");
+    assertThat(next).startsWith("whsec_").isNotEqualTo(secret);
+    assertThat(storedContaining(next)).as("keys holding the rotated secret").isZero();
+    Api.Res rotatedAgain = idempotent("/v1/webhooks/" + id + "/rotate-secret", "rotate-1", null);
+    assertThat(rotatedAgain.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(rotatedAgain.json()).as("a replay does not rotate again").isEqualTo(rotated.json());
+    assertThat(db.strings("SELECT previous_secret FROM webhook_endpoints WHERE id = ?::uuid", id))
+        .containsExactly(secret);
+
+    // the creation's replay now answers the secret that signs now
+    Api.Res createdLater = idempotent("/v1/webhooks", "create-1", body);
+    assertThat(createdLater.status()).isEqualTo(201);
+    assertThat(createdLater.json().getString("secret")).isEqualTo(next);
+    System.out.println("WebhooksApiTest: idempotency keys holding a secret: "
+        + (storedContaining(secret) + storedContaining(next)) + " of "
+        + db.count("SELECT count(*) FROM idempotency_keys"));
+
+    // once deleted, there is no secret to answer
+    assertThat(api.delete("/v1/webhooks/" + id, admin.token()).status()).isEqualTo(204);
+    assertProblem(idempotent("/v1/webhooks", "create-1", body), 404, "not_found");
+  }
+
+  private Api.Res idempotent(String path, String key, JsonObject body) {
+    Api.Call call = api.call("POST", path).token(admin.token()).header("Idempotency-Key", key);
+    return (body == null ? call : call.json(body)).send();
+  }
+
+  /** Idempotency records holding the secret, or its key material, anywhere in the row. */
+  private long storedContaining(String secret) {
+    return db.count("SELECT count(*) FROM idempotency_keys k WHERE strpos(k::text, ?) > 0 OR strpos(k::text, ?) > 0",
+        secret, secret.substring("whsec_".length()));
+  }
 }
