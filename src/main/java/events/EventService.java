@@ -12,6 +12,7 @@ import webhooks.WebhookRepository;
 import web.ApiError;
 import web.Cursor;
 import web.Json;
+import web.JsonBody;
 import web.Page;
 
 import java.time.OffsetDateTime;
@@ -62,10 +63,10 @@ public final class EventService {
     return events.findById(reads, id).map(EventService::found);
   }
 
-  public Future<JsonObject> list(OffsetDateTime from, OffsetDateTime to, UUID trainerId, String status, Cursor after,
-                                 int limit) {
+  public Future<JsonBody> list(OffsetDateTime from, OffsetDateTime to, UUID trainerId, String status, Cursor after,
+                               int limit) {
     return events.list(reads, from, to, trainerId, status, after, limit + 1)
-        .map(rows -> Page.of(rows, limit, Event::toJson, Event::startsAt, Event::id));
+        .map(rows -> Page.streamed(rows, limit, Event::startsAt, Event::id));
   }
 
   /** Applies the changes; extra seats from a larger capacity go to the waitlist first, in order. */

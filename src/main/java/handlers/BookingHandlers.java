@@ -29,8 +29,8 @@ public final class BookingHandlers {
 
   private void create(RoutingContext rc) {
     JsonObject body = Requests.body(rc);
-    Reply.created(rc, bookings.book(Requests.caller(rc), UUID.fromString(body.getString("eventId")),
-        body.getString("memberId")), Booking::toJson, "/v1/bookings");
+    Reply.createdStreamed(rc, bookings.book(Requests.caller(rc), UUID.fromString(body.getString("eventId")),
+        body.getString("memberId")), Booking::id, "/v1/bookings");
   }
 
   private void list(RoutingContext rc) {
@@ -39,14 +39,14 @@ public final class BookingHandlers {
   }
 
   private void get(RoutingContext rc) {
-    Reply.ok(rc, bookings.get(Requests.caller(rc), Requests.pathId(rc)), Booking::toJson);
+    Reply.okStreamed(rc, bookings.get(Requests.caller(rc), Requests.pathId(rc)));
   }
 
   private void cancel(RoutingContext rc) {
-    Reply.ok(rc, bookings.cancel(Requests.caller(rc), Requests.pathId(rc)), Booking::toJson);
+    Reply.okStreamed(rc, bookings.cancel(Requests.caller(rc), Requests.pathId(rc)));
   }
 
   private void checkIn(RoutingContext rc) {
-    Reply.ok(rc, bookings.checkIn(Requests.caller(rc), Requests.pathId(rc)), Booking::toJson);
+    Reply.okStreamed(rc, bookings.checkIn(Requests.caller(rc), Requests.pathId(rc)));
   }
 }

@@ -27,24 +27,24 @@ public final class EventHandlers {
   }
 
   private void create(RoutingContext rc) {
-    Reply.created(rc, events.create(Requests.caller(rc), Requests.body(rc)), Event::toJson, "/v1/events");
+    Reply.createdStreamed(rc, events.create(Requests.caller(rc), Requests.body(rc)), Event::id, "/v1/events");
   }
 
   private void list(RoutingContext rc) {
-    Reply.ok(rc, events.list(Requests.queryTime(rc, "from"), Requests.queryTime(rc, "to"),
+    Reply.okStreamed(rc, events.list(Requests.queryTime(rc, "from"), Requests.queryTime(rc, "to"),
         Requests.queryUuid(rc, "trainerId"), Requests.query(rc, "status"), Requests.cursor(rc), Requests.limit(rc)));
   }
 
   private void get(RoutingContext rc) {
-    Reply.ok(rc, events.get(Requests.pathId(rc)), Event::toJson);
+    Reply.okStreamed(rc, events.get(Requests.pathId(rc)));
   }
 
   private void update(RoutingContext rc) {
-    Reply.ok(rc, events.update(Requests.caller(rc), Requests.pathId(rc), Requests.body(rc)), Event::toJson);
+    Reply.okStreamed(rc, events.update(Requests.caller(rc), Requests.pathId(rc), Requests.body(rc)));
   }
 
   private void cancel(RoutingContext rc) {
-    Reply.ok(rc, events.cancel(Requests.caller(rc), Requests.pathId(rc)), Event::toJson);
+    Reply.okStreamed(rc, events.cancel(Requests.caller(rc), Requests.pathId(rc)));
   }
 
   private void roster(RoutingContext rc) {

@@ -21,11 +21,32 @@ public final class Page {
     for (int i = 0; i < n; i++) {
       items.add(toJson.apply(rows.get(i)));
     }
-    String next = null;
-    if (rows.size() > limit) {
-      T last = rows.get(limit - 1);
-      next = new Cursor(key.apply(last), id.apply(last)).encode();
+    return new JsonObject().put("items", items).put("nextCursor", nextCursor(rows, limit, key, id));
+  }
+
+  /** The same page as {@link #of}, written straight to the response by rows that write their own JSON. */
+  public static <T extends JsonBody> JsonBody streamed(List<T> rows, int limit, Function<T, OffsetDateTime> key,
+                                                       Function<T, UUID> id) {
+    int n = Math.min(rows.size(), limit);
+    String next = nextCursor(rows, limit, key, id);
+    return out -> {
+      out.writeStartObject();
+      out.writeArrayFieldStart("items");
+      for (int i = 0; i < n; i++) {
+        rows.get(i).writeJson(out);
+      }
+      out.writeEndArray();
+      out.writeStringField("nextCursor", next);
+      out.writeEndObject();
+    };
+  }
+
+  private static <T> String nextCursor(List<T> rows, int limit, Function<T, OffsetDateTime> key,
+                                       Function<T, UUID> id) {
+    if (rows.size() <= limit) {
+      return null;
     }
-    return new JsonObject().put("items", items).put("nextCursor", next);
+    T last = rows.get(limit - 1);
+    return new Cursor(key.apply(last), id.apply(last)).encode();
   }
 }

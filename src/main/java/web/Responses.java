@@ -15,6 +15,9 @@ public final class Responses {
 
   public static final String JSON = "application/json";
   public static final String PROBLEM_JSON = "application/problem+json";
+  // header values encoded to bytes once, not on every response
+  private static final CharSequence JSON_HEADER = HttpHeaders.createOptimized(JSON);
+  private static final CharSequence PROBLEM_JSON_HEADER = HttpHeaders.createOptimized(PROBLEM_JSON);
 
   private Responses() {
   }
@@ -24,6 +27,15 @@ public final class Responses {
   }
 
   public static void created(RoutingContext rc, String location, JsonObject body) {
+    send(rc, 201, JSON, location, body.toBuffer());
+  }
+
+  /** A body that writes its own JSON (the hot answers: an event, a booking, a page of events). */
+  public static void ok(RoutingContext rc, JsonBody body) {
+    send(rc, 200, JSON, null, body.toBuffer());
+  }
+
+  public static void created(RoutingContext rc, String location, JsonBody body) {
     send(rc, 201, JSON, location, body.toBuffer());
   }
 
@@ -53,12 +65,20 @@ public final class Responses {
       if (response.ended() || response.closed()) {
         return;
       }
-      response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+      response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, headerValue(contentType));
       if (location != null) {
         response.putHeader(HttpHeaders.LOCATION, location);
       }
       response.end(body);
     });
+  }
+
+  private static CharSequence headerValue(String contentType) {
+    return switch (contentType) {
+      case JSON -> JSON_HEADER;
+      case PROBLEM_JSON -> PROBLEM_JSON_HEADER;
+      default -> contentType;
+    };
   }
 
   /** What the idempotency layer stores and replays. */
