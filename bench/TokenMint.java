@@ -17,23 +17,26 @@ import java.util.stream.IntStream;
  * Mints the benchmark's tokens without any dependency: an RSA key pair, its JWKS, and one RS256 JWT per
  * member, exactly as an OpenID Connect provider would issue them.
  *
- * <pre>java bench/TokenMint.java DIR COUNT ISSUER</pre>
+ * <pre>java bench/TokenMint.java DIR COUNT ISSUER [ADMINS]</pre>
  *
  * writes DIR/jwks.json (the public key, served to the service as its JWKS) and DIR/tokens.txt, whose line i
  * (1-based) is the token of subject {@code bench-i}: role {@code member}, issuer ISSUER, valid for 2 hours.
+ * With ADMINS, DIR/admins.txt gets as many tokens of role {@code admin}, subjects {@code bench-admin-i} (linked
+ * to no member), for the admin-only lists.
  */
 public final class TokenMint {
 
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3) {
-      System.err.println("usage: java bench/TokenMint.java DIR COUNT ISSUER");
+    if (args.length < 3 || args.length > 4) {
+      System.err.println("usage: java bench/TokenMint.java DIR COUNT ISSUER [ADMINS]");
       System.exit(2);
     }
     Path dir = Path.of(args[0]);
     int count = Integer.parseInt(args[1]);
     String issuer = args[2];
+    int admins = args.length == 4 ? Integer.parseInt(args[3]) : 0;
     Files.createDirectories(dir);
 
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
@@ -54,14 +57,28 @@ public final class TokenMint {
     // Signing is the slow part (about a millisecond each): spread it over the cores, keep the order.
     String[] tokens = new String[count];
     IntStream.range(0, count).parallel().forEach(i -> {
-      String claims = "{\"iss\":\"" + issuer + "\",\"sub\":\"bench-" + (i + 1) + "\",\"aud\":\"roster-bench\","
-          + "\"realm_access\":{\"roles\":[\"member\"]},"
-          + "\"iat\":" + now + ",\"nbf\":" + (now - 60) + ",\"exp\":" + exp + "}";
-      String signingInput = header + "." + b64(claims);
-      tokens[i] = signingInput + "." + B64.encodeToString(sign(key, signingInput));
+      tokens[i] = token(key, header, claims(issuer, "bench-" + (i + 1), "member", now, exp));
     });
     Files.writeString(dir.resolve("tokens.txt"), String.join("\n", tokens) + "\n");
+    if (admins > 0) {
+      String[] adminTokens = new String[admins];
+      for (int i = 0; i < admins; i++) {
+        adminTokens[i] = token(key, header, claims(issuer, "bench-admin-" + (i + 1), "admin", now, exp));
+      }
+      Files.writeString(dir.resolve("admins.txt"), String.join("\n", adminTokens) + "\n");
+    }
     System.out.println("minted " + count + " tokens (kid " + kid + ") in " + dir);
+  }
+
+  private static String claims(String issuer, String subject, String role, long now, long exp) {
+    return "{\"iss\":\"" + issuer + "\",\"sub\":\"" + subject + "\",\"aud\":\"roster-bench\","
+        + "\"realm_access\":{\"roles\":[\"" + role + "\"]},"
+        + "\"iat\":" + now + ",\"nbf\":" + (now - 60) + ",\"exp\":" + exp + "}";
+  }
+
+  private static String token(PrivateKey key, String header, String claims) {
+    String signingInput = header + "." + b64(claims);
+    return signingInput + "." + B64.encodeToString(sign(key, signingInput));
   }
 
   private static byte[] sign(PrivateKey key, String input) {

@@ -121,27 +121,54 @@ def codes(w):
     return ", ".join(parts)
 
 
+def cpu_us_per_request(name):
+    """The service's CPU time per response of a scenario (µs), or None."""
+    w, spent = wrk(name), cpu_ms(name)
+    return 1000.0 * spent / int(w["responses"]) if w and spent is not None and int(w["responses"]) > 0 else None
+
+
+def us(value):
+    return "—" if value is None else f"{value:,.0f}"
+
+
 scenarios = [
     ("b1", "B1 hot event"),
     ("b2", "B2 spread"),
     ("b3", "B3 sell-out burst"),
     ("b4", "B4 browse"),
+    ("b5", "B5 get event"),
+    ("b6", "B6 list events"),
+    ("b7", "B7 member pages"),
+    ("b8", "B8 booking pages"),
 ]
+scale = meta.get("scale") == "1"
+if not scale:  # B7 and B8 run with --scale only
+    scenarios = [(k, label) for k, label in scenarios if k not in ("b7", "b8")]
+else:  # --scale: B1, B3, B5 and B6 are not run; each of the others again after the data grew
+    scenarios = [(k + "s", label + " at scale") for k, label in scenarios if k in ("b2", "b4", "b7", "b8")]
+    scenarios = [s for k, label in scenarios for s in ((k[:-1], label[:-len(" at scale")]), (k, label))]
 
 out = []
 quick = meta.get("mode") == "quick"
 title = "Roster booking benchmark" + (" (--quick smoke run: numbers not meaningful)" if quick else "")
 out.append(f"# {title}\n")
 dirty = " with uncommitted changes" if meta.get("dirty") == "yes" else ""
-out.append(f"{meta.get('date', '?')}, commit `{meta.get('commit', '?')}` ({meta.get('branch', '?')}){dirty}, "
-           f"`bench/run.sh{' --quick' if quick else ''}`, {meta.get('elapsed_s', '?')} s in all.\n")
+options = "".join(f" --{o}" for o in ("quick", "production", "profile", "scale")
+                  if (o == "quick" and quick) or meta.get(o) == "1")
+jar = f", jar `{meta['jar']}` (given by BENCH_JAR)" if meta.get("jar") else ""
+out.append(f"{meta.get('date', '?')}, commit `{meta.get('commit', '?')}` ({meta.get('branch', '?')}){dirty}{jar}, "
+           f"`bench/run.sh{options}`, {meta.get('elapsed_s', '?')} s in all. Settings: "
+           + ("**production** (rate limits on, tracing on at 10 % sampling)" if meta.get("production") == "1" else
+              "default (rate limits as in conf/application.yaml, tracing off)")
+           + (f"; BENCH_SERVICE_ENV `{meta['service_env']}`" if meta.get("service_env") else "") + ".\n")
 
-out.append("| scenario | requests/s | baseline tx/s | ratio | p50 | p99 | non-2xx (409) | errors | peak RSS |")
-out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+out.append("| scenario | requests/s | baseline tx/s | ratio | p50 | p99 | non-2xx (409) | errors | peak RSS | CPU µs/req |")
+out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+summary = {}
 for key, label in scenarios:
     w = wrk(key)
     if w is None:
-        out.append(f"| {label} | not run | | | | | | | |")
+        out.append(f"| {label} | not run | | | | | | | | |")
         continue
     p = pgbench(key)
     r = rate(w)
@@ -149,13 +176,32 @@ for key, label in scenarios:
     ratio = f"{r / base:.2f}x" if r and base else "—"
     bad, conflicts = non2xx(w)
     lat = w["latency_us"]
-    out.append(f"| {label} | {n(r)} | {n(base) if key != 'b3' else 'none'} | {ratio} | {ms(lat['p50'])} | "
-               f"{ms(lat['p99'])} | {bad:,} ({conflicts:,}) | {socket_errors(w):,} | {mib(peak_rss(key))} |")
+    cpu_us = cpu_us_per_request(key)
+    summary[key] = {"label": label, "rate": r, "cpu_us": cpu_us, "p50_us": lat["p50"], "p99_us": lat["p99"]}
+    out.append(f"| {label} | {n(r)} | {n(base) if p else 'none'} | {ratio} | {ms(lat['p50'])} | "
+               f"{ms(lat['p99'])} | {bad:,} ({conflicts:,}) | {socket_errors(w):,} | {mib(peak_rss(key))} | {us(cpu_us)} |")
 out.append("")
 out.append("requests/s: responses per second of the wrk run (wrk's own count over its elapsed time). baseline tx/s: "
            "pgbench transactions per second (without connection time). ratio = requests/s ÷ baseline tx/s. "
            "p50/p99: wrk latency. errors: socket errors (connect, read, write, timeout). peak RSS: highest resident "
-           "set of the service process sampled during the scenario's wrk run.\n")
+           "set of the service process sampled during the scenario's wrk run. CPU µs/req: the service's CPU time "
+           "(user + system, from /proc) during the run ÷ responses.\n")
+with open(os.path.join(run, "summary.json"), "w") as f:
+    json.dump(summary, f, indent=1)
+
+if scale:
+    out.append(f"**At scale** (after bench/seed_scale.sql added {meta.get('scale_counts', '?')} in all, seeded in "
+               f"{meta.get('scale_seed_s', '?')} s), against the same scenario on the small data just before "
+               "(target: within 20 %, a ratio ≥ 0.80):\n")
+    out.append("| scenario | small req/s | at scale req/s | scale ÷ small | CPU µs/req small / at scale | p99 small / at scale |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for key in ("b2", "b4", "b7", "b8"):
+        a, b = summary.get(key), summary.get(key + "s")
+        if a and b:
+            ratio = f"{b['rate'] / a['rate']:.2f}x" if a["rate"] and b["rate"] else "—"
+            out.append(f"| {a['label']} | {n(a['rate'])} | {n(b['rate'])} | {ratio} | {us(a['cpu_us'])} / "
+                       f"{us(b['cpu_us'])} | {ms(a['p99_us'])} / {ms(b['p99_us'])} |")
+    out.append("")
 
 b3 = wrk("b3")
 if b3:
@@ -220,6 +266,16 @@ bookings = conf_section("bookings")
 if bookings:
     out.append("- Bookings (conf/application.yaml" + (", overridden by the environment below" if meta.get("service_env") else "")
                + "): " + ", ".join(f"{k}={v}" for k, v in bookings) + ".")
+if meta.get("production") == "1":
+    out.append(f"- Production settings (--production): `{meta.get('production_env', '')}` (the sink is bench/otlp_sink.py: "
+               f"{(read('otlp_sink.txt') or 'no count').strip()}). The rate limits are their defaults "
+               f"(`rate.*` in conf/application.yaml), not raised: B5..B8 spread their requests over "
+               f"{meta.get('read_tokens')} member and {meta.get('admin_tokens')} admin tokens, which keeps each caller "
+               f"below its limit (a 429 would fail the checks).")
+else:
+    rate_conf = dict(conf_section("rate"))
+    out.append(f"- Rate limits: rate.enabled={rate_conf.get('enabled', '?')} (conf/application.yaml) unless "
+               "BENCH_SERVICE_ENV sets ROSTER_RATE_ENABLED; tracing off (no OTLP endpoint).")
 if meta.get("service_env"):
     out.append(f"- Extra service environment (BENCH_SERVICE_ENV): `{meta['service_env']}`.")
 out.append(f"- wrk: {meta.get('threads')} threads, {meta.get('connections')} connections "
@@ -230,7 +286,10 @@ out.append(f"- B1: {int(meta.get('b1_count', 0)):,} bookings by distinct members
            f"B2: {int(meta.get('b2_count', 0)):,} random (member, event) pairs on 1,000 events × 50 seats, "
            f"{int(meta.get('members', 0)):,} members (baseline: {int(meta.get('b2_baseline_count', 0)):,} distinct random "
            f"pairs on 1,000 other events × 50 seats). B3: {int(meta.get('b3_members', 0)):,} members, "
-           f"{meta.get('b3_seats')} seats. B4: {meta.get('b4_seconds')} s each, half GET by id, half list.")
+           f"{meta.get('b3_seats')} seats. B4: {meta.get('b4_seconds')} s each, half GET by id, half list. "
+           f"B5, B6 (and B7, B8 with --scale): {meta.get('read_seconds')} s each, tokens taken in turn from "
+           f"{meta.get('read_tokens')} member tokens (B7, B8: {meta.get('admin_tokens')} admin tokens), each verified "
+           f"once and then cached; B7/B8 ask for pages 20 items deep into the second half of the member/booking list.")
 conns = [(k[:-len("_connections_before")], v) for k, v in meta.items() if k.endswith("_connections_before")]
 if conns:
     out.append("- PostgreSQL client connections open before each baseline (the service's pools, idle): "
