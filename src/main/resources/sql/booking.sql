@@ -32,7 +32,7 @@ WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3
      o AS (INSERT INTO outbox (kind, payload, traceparent, request_id)
            SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
                       || CASE WHEN w.ids IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', w.ids,
-                           'webhookType', $4, 'webhookAt', now(), 'webhookData', to_jsonb(b)) END,
+                           'webhookType', $4::text, 'webhookAt', now(), 'webhookData', to_jsonb(b)) END,
                   $5, $6
            FROM b, w)
 SELECT *, NULL::bigint AS waitlist_position FROM b;
