@@ -235,9 +235,10 @@ public final class BookingCoalescer {
     List<BookingBatch.Request> requests = batch.stream().map(Pending::request).toList();
     long started = System.nanoTime();
     return tracing.Spans.batch("booking batch", requests.stream().map(BookingBatch.Request::trace).toList(),
-            () -> pool.withTransaction(tx -> BookingBatch.decide(tx, requests)))
+            () -> BookingBatch.run(pool, requests))
         .onComplete(done -> metrics.batch(batch.size(), System.nanoTime() - started, done.succeeded()))
-        .map(outcomes -> {
+        .map(decided -> {
+          List<BookingBatch.Outcome> outcomes = decided.outcomes();
           for (int i = 0; i < batch.size(); i++) {
             BookingBatch.Outcome outcome = outcomes.get(i);
             if (outcome.error() != null) {

@@ -91,7 +91,46 @@ public final class BookingRepository {
   }
 
   public static ApiError alreadyBooked() {
-    return ApiError.conflict("already_booked", "This member already has a booking for this event.");
+    return Refusal.ALREADY_BOOKED.error();
+  }
+
+  /**
+   * Why a booking request is refused, in the order its rules are checked, with the code book_batch answers
+   * (db/migration/V9__booking_batch.sql): the one place the answers of both booking paths are written.
+   */
+  enum Refusal {
+    MEMBER_NOT_FOUND("not_found"),
+    MEMBER_SUSPENDED("member_suspended"),
+    ALREADY_BOOKED("already_booked"),
+    EVENT_NOT_FOUND("event_not_found"),
+    EVENT_NOT_BOOKABLE("event_not_bookable"),
+    EVENT_FULL("event_full");
+
+    private final String code;
+
+    Refusal(String code) {
+      this.code = code;
+    }
+
+    static Refusal of(String code) {
+      for (Refusal refusal : values()) {
+        if (refusal.code.equals(code)) {
+          return refusal;
+        }
+      }
+      throw new IllegalStateException("unknown booking refusal: " + code);
+    }
+
+    ApiError error() {
+      return switch (this) {
+        case MEMBER_NOT_FOUND -> ApiError.notFound("No such member.");
+        case MEMBER_SUSPENDED -> ApiError.forbidden(code, "This member is suspended and cannot book.");
+        case ALREADY_BOOKED -> ApiError.conflict(code, "This member already has a booking for this event.");
+        case EVENT_NOT_FOUND -> ApiError.notFound(code, "No such event.");
+        case EVENT_NOT_BOOKABLE -> ApiError.conflict(code, "This event is cancelled or has started.");
+        case EVENT_FULL -> ApiError.conflict(code, "No seats and no waitlist places are left.");
+      };
+    }
   }
 
   public Future<Booking> findById(SqlClient db, UUID id) {

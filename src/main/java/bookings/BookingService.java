@@ -68,10 +68,10 @@ public final class BookingService {
   private Future<Booking> book(SqlConnection conn, UUID eventId, UUID memberId) {
     return bookings.eligibility(conn, eventId, memberId).compose(eligibility -> {
       if (eligibility == null) {
-        return Future.failedFuture(ApiError.notFound("No such member."));
+        return Future.failedFuture(BookingRepository.Refusal.MEMBER_NOT_FOUND.error());
       }
       if ("suspended".equals(eligibility.memberStatus())) {
-        return Future.failedFuture(ApiError.forbidden("member_suspended", "This member is suspended and cannot book."));
+        return Future.failedFuture(BookingRepository.Refusal.MEMBER_SUSPENDED.error());
       }
       if (eligibility.alreadyBooked()) {
         return Future.failedFuture(BookingRepository.alreadyBooked());
@@ -88,12 +88,12 @@ public final class BookingService {
   private Future<Booking> whyNotBookable(SqlConnection conn, UUID eventId) {
     return events.findById(conn, eventId).compose(event -> {
       if (event == null) {
-        return Future.failedFuture(ApiError.notFound("event_not_found", "No such event."));
+        return Future.failedFuture(BookingRepository.Refusal.EVENT_NOT_FOUND.error());
       }
       if (!"scheduled".equals(event.status()) || !event.startsAt().toInstant().isAfter(java.time.Instant.now())) {
-        return Future.failedFuture(ApiError.conflict("event_not_bookable", "This event is cancelled or has started."));
+        return Future.failedFuture(BookingRepository.Refusal.EVENT_NOT_BOOKABLE.error());
       }
-      return Future.failedFuture(ApiError.conflict("event_full", "No seats and no waitlist places are left."));
+      return Future.failedFuture(BookingRepository.Refusal.EVENT_FULL.error());
     });
   }
 

@@ -32,57 +32,16 @@ WITH b AS (INSERT INTO bookings (event_id, member_id, status) VALUES ($1, $2, $3
      o AS (INSERT INTO outbox (kind, payload, traceparent, request_id)
            SELECT $4, jsonb_build_object('bookingId', id, 'eventId', event_id, 'memberId', member_id, 'status', status)
                       || CASE WHEN w.ids IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', w.ids,
-                           'webhookType', $4, 'webhookAt', now(), 'webhookData', to_jsonb(b)) END,
+                           'webhookType', $4::text, 'webhookAt', now(), 'webhookData', to_jsonb(b)) END,
                   $5, $6
            FROM b, w)
 SELECT *, NULL::bigint AS waitlist_position FROM b;
 
--- Many bookings in one transaction (the coalescer): lock the events in id order (no deadlocks between batches),
--- look at every requester at once, decide in arrival order, then write counts and rows in two statements.
+-- Many bookings in one round trip (the coalescer): the function book_batch (db/migration/V9__booking_batch.sql) locks
+-- the events in id order (no deadlocks between batches), looks at every requester, decides in arrival order and
+-- writes the bookings, their outbox rows (as insert_booking writes them) and the counts. Sent alone, outside any
+-- explicit transaction: it commits as it ends, so the events' rows are never locked across a network round trip.
 
--- name: lock_events
--- params: events
-SELECT id, capacity, booked_count, waitlist_capacity, waitlist_count,
-       (status = 'scheduled' AND starts_at > now()) AS bookable
-FROM events WHERE id = ANY($1) ORDER BY id FOR UPDATE;
-
--- name: batch_eligibility
--- params: events, members
-SELECT r.i, m.status,
-       EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = r.event_id AND b.member_id = r.member_id
-               AND b.status <> 'cancelled') AS booked
-FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS r(event_id, member_id, i)
-LEFT JOIN members m ON m.id = r.member_id
-ORDER BY r.i;
-
--- name: batch_counts
--- params: events, booked, waitlisted
-UPDATE events e SET booked_count = e.booked_count + c.booked, waitlist_count = e.waitlist_count + c.waitlisted,
-                    updated_at = now()
-FROM unnest($1::uuid[], $2::int[], $3::int[]) AS c(id, booked, waitlisted)
-WHERE e.id = c.id;
-
--- name: batch_insert
--- params: events, members, statuses, traceparents, request_ids
-WITH b AS (INSERT INTO bookings (event_id, member_id, status)
-           SELECT r.event_id, r.member_id, r.status
-           FROM unnest($1::uuid[], $2::uuid[], $3::text[]) WITH ORDINALITY AS r(event_id, member_id, status, i)
-           ORDER BY r.i
-           RETURNING id, event_id, member_id, status, created_at, updated_at),
-     k AS (SELECT b.*, CASE WHEN status = 'confirmed' THEN 'booking.confirmed' ELSE 'booking.waitlisted' END AS kind
-           FROM b),
-     w AS (SELECT t.kind, jsonb_agg(e.id) AS ids
-           FROM unnest(ARRAY['booking.confirmed', 'booking.waitlisted']) AS t(kind)
-           JOIN webhook_endpoints e ON e.enabled AND t.kind = ANY(e.event_types) GROUP BY t.kind),
-     -- each outbox row carries the trace context of the request that asked for its booking (a batch has one
-     -- request per event and member)
-     o AS (INSERT INTO outbox (kind, payload, traceparent, request_id)
-           SELECT k.kind,
-                  jsonb_build_object('bookingId', k.id, 'eventId', k.event_id, 'memberId', k.member_id, 'status', k.status)
-                  || CASE WHEN w.ids IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('webhooks', w.ids,
-                       'webhookType', k.kind, 'webhookAt', now(), 'webhookData', to_jsonb(k) - 'kind') END,
-                  t.traceparent, t.request_id
-           FROM k LEFT JOIN w ON w.kind = k.kind
-                  JOIN unnest($1::uuid[], $2::uuid[], $4::text[], $5::text[]) AS t(event_id, member_id, traceparent, request_id)
-                    ON t.event_id = k.event_id AND t.member_id = k.member_id)
-SELECT *, NULL::bigint AS waitlist_position FROM b;
+-- name: book_batch
+-- params: events, members, traceparents, request_ids
+SELECT * FROM book_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[]);

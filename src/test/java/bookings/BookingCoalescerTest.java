@@ -144,6 +144,49 @@ class BookingCoalescerTest extends ApiTestBase {
   }
 
   @Test
+  void aBatchWritesTheOutboxRowsOfSingleBookingsEachWithItsRequestsTraceContext() throws Exception {
+    String endpoint = db.strings("INSERT INTO webhook_endpoints (url, event_types, secret) "
+        + "VALUES ('http://127.0.0.1:9/', ARRAY['booking.waitlisted'], 'whsec_test') RETURNING id::text").get(0);
+    try {
+      UUID event = UUID.fromString(createEvent(1, 1).getString("id"));
+      String firstTrace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      String secondTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      List<BookingBatch.Request> requests = List.of(
+          new BookingBatch.Request(event, newMember(), tracing.TraceStamp.of(firstTrace, "request-1")),
+          new BookingBatch.Request(event, newMember(), tracing.TraceStamp.of(secondTrace, "request-2")),
+          new BookingBatch.Request(event, newMember(), tracing.TraceStamp.NONE));
+      BookingBatch.Decided decided = BookingBatch.run(pool, requests).toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+      assertThat(decided.outcomes().stream().map(o -> outcome(o.error() == null
+          ? Future.succeededFuture(o.booking()) : Future.failedFuture(o.error()))).toList())
+          .containsExactly("confirmed", "waitlisted 1", "event_full");
+      assertThat(decided.lockedAt()).as("the batch says when it locked the event").isNotNull();
+      String seat = decided.outcomes().get(0).booking().id().toString();
+      String place = decided.outcomes().get(1).booking().id().toString();
+
+      // no webhook listens to confirmations: the notification's fields alone, and the first request's trace
+      assertThat(db.strings("SELECT kind || ' ' || traceparent || ' ' || request_id FROM outbox "
+          + "WHERE payload->>'bookingId' = ?", seat)).containsExactly("booking.confirmed " + firstTrace + " request-1");
+      assertThat(new JsonObject(db.strings("SELECT payload::text FROM outbox WHERE payload->>'bookingId' = ?", seat)
+          .get(0)).fieldNames()).containsExactlyInAnyOrder("bookingId", "eventId", "memberId", "status");
+      // the waitlist place: its subscriber and the booking as written, and the second request's trace
+      assertThat(db.strings("SELECT kind || ' ' || traceparent || ' ' || request_id FROM outbox "
+          + "WHERE payload->>'bookingId' = ?", place)).containsExactly("booking.waitlisted " + secondTrace + " request-2");
+      JsonObject waiting = new JsonObject(db.strings("SELECT payload::text FROM outbox WHERE payload->>'bookingId' = ?",
+          place).get(0));
+      assertThat(waiting.getJsonArray("webhooks").getList()).containsExactly(endpoint);
+      assertThat(waiting.getString("webhookType")).isEqualTo("booking.waitlisted");
+      assertThat(waiting.getJsonObject("webhookData").getString("id")).isEqualTo(place);
+      assertThat(waiting.getJsonObject("webhookData").getString("status")).isEqualTo("waitlisted");
+      assertThat(db.count("SELECT count(*) FROM outbox WHERE payload->>'eventId' = ?", event.toString()))
+          .as("nothing for the refused request").isEqualTo(2);
+      assertInvariants(event);
+    } finally {
+      db.update("DELETE FROM webhook_endpoints WHERE id = ?::uuid", endpoint);
+    }
+  }
+
+  @Test
   void aBatchThatFailsAsAWholeIsDecidedOneByOne() throws Exception {
     UUID event = UUID.fromString(createEvent(10, 0).getString("id"));
     UUID racer = newMember();
