@@ -139,10 +139,21 @@ public final class BookingRepository {
         .map(BookingRepository::firstOrNull);
   }
 
+  /** The first page starts after the smallest key: a bound the index takes, where "$4 IS NULL OR ..." is none. */
+  private static final String LIST_PAGE = " AND ($3::text IS NULL OR b.status = $3) AND (b.created_at, b.id) > "
+      + "(coalesce($4::timestamptz, '-infinity'), coalesce($5::uuid, '00000000-0000-0000-0000-000000000000')) "
+      + "ORDER BY b.created_at, b.id LIMIT $6";
+  // One statement per filter shape, each walking its own index in page order: optional filters written as
+  // "$1 IS NULL OR ..." cannot be index conditions of a cached (generic) plan, which then read every booking.
+  private static final String LIST_OF_EVENT = "SELECT " + COLUMNS + " FROM bookings b "
+      + "WHERE b.event_id = $1 AND ($2::uuid IS NULL OR b.member_id = $2)" + LIST_PAGE;
+  private static final String LIST_OF_MEMBER = "SELECT " + COLUMNS + " FROM bookings b "
+      + "WHERE b.member_id = $2 AND $1::uuid IS NULL" + LIST_PAGE;
+  private static final String LIST_ALL = "SELECT " + COLUMNS + " FROM bookings b "
+      + "WHERE $1::uuid IS NULL AND $2::uuid IS NULL" + LIST_PAGE;
+
   public Future<List<Booking>> list(SqlClient db, UUID eventId, UUID memberId, String status, Cursor after, int fetch) {
-    String sql = "SELECT " + COLUMNS + " FROM bookings b WHERE ($1::uuid IS NULL OR b.event_id = $1) "
-        + "AND ($2::uuid IS NULL OR b.member_id = $2) AND ($3::text IS NULL OR b.status = $3) "
-        + "AND ($4::timestamptz IS NULL OR (b.created_at, b.id) > ($4, $5)) ORDER BY b.created_at, b.id LIMIT $6";
+    String sql = eventId != null ? LIST_OF_EVENT : memberId != null ? LIST_OF_MEMBER : LIST_ALL;
     return db.preparedQuery(sql)
         .execute(Tuple.tuple().addUUID(eventId).addUUID(memberId).addString(status)
             .addOffsetDateTime(after == null ? null : after.key()).addUUID(after == null ? null : after.id())
