@@ -12,10 +12,11 @@ import java.util.ArrayDeque;
  * {@code Retry-After}, and whatever the work produces later is dropped ({@link Responses} never writes twice).
  *
  * <p>One sweep per verticle instead of a timer per request: every request has the same budget, so deadlines
- * come in arrival order and a queue holds them; a periodic check every {@link #tickMs} ms refuses the requests
- * whose deadline has passed (so an answer comes at most one tick after the budget, 1/20 of it and at most 100 ms)
- * and stops itself when nothing is in flight. A request that ends lets go of its context at once, so a stuck
- * request at the head keeps only small entries alive behind it. Used on its verticle's event loop only.
+ * come in arrival order and a queue holds them; a periodic check every {@link #tickMs} ms (1/20 of the budget, at
+ * most 100 ms) refuses the requests due within the next tick, so the answer still comes within the budget (at most
+ * one tick before its end), and stops itself when nothing is in flight. A request that ends lets go of its
+ * context at once, so a stuck request at the head keeps only small entries alive behind it. Used on its
+ * verticle's event loop only.
  */
 public final class RequestDeadline implements Handler<RoutingContext> {
 
@@ -48,8 +49,9 @@ public final class RequestDeadline implements Handler<RoutingContext> {
 
   public RequestDeadline(long timeoutMs) {
     this.timeoutMs = timeoutMs;
-    this.timeoutNanos = timeoutMs * 1_000_000;
     this.tickMs = Math.max(1, Math.min(100, timeoutMs / 20));
+    // due one tick early: the sweep that finds it due runs before the budget ends
+    this.timeoutNanos = Math.max(0, timeoutMs - tickMs) * 1_000_000;
   }
 
   @Override
@@ -86,7 +88,7 @@ public final class RequestDeadline implements Handler<RoutingContext> {
 
   private void expire(RoutingContext rc) {
     if (!rc.response().ended() && !rc.response().closed() && !rc.failed()) {
-      rc.fail(ApiError.timedOut("The request took longer than " + timeoutMs + " ms; try again shortly.",
+      rc.fail(ApiError.timedOut("The request could not be answered within " + timeoutMs + " ms; try again shortly.",
           RETRY_AFTER_SECONDS));
     }
   }
