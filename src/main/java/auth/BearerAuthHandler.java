@@ -27,15 +27,29 @@ public final class BearerAuthHandler implements Handler<RoutingContext> {
       rc.fail(ApiError.unauthenticated("A bearer token is required."));
       return;
     }
+    String token = header.substring(7).trim();
+    Caller known = verifier.knownCaller(token);
+    if (known != null) {
+      // a token seen before, of a linked member: nothing to check again, nothing to wait for
+      rc.put(Caller.KEY, known);
+      rc.next();
+      return;
+    }
     io.vertx.core.internal.ContextInternal own = (io.vertx.core.internal.ContextInternal) Vertx.currentContext();
-    verifier.verify(header.substring(7).trim())
+    verifier.verify(token)
         .compose(claims -> {
           String subject = claims.getString("sub");
           if (subject == null || subject.isBlank()) {
             return io.vertx.core.Future.failedFuture(ApiError.unauthenticated("The token has no subject."));
           }
-          return links.memberIdOf(subject).map(memberId ->
-              new Caller(claims.getString("iss", ""), subject, roles.of(claims), memberId));
+          return links.memberIdOf(subject).map(memberId -> {
+            Caller caller = new Caller(claims.getString("iss", ""), subject, roles.of(claims), memberId);
+            if (memberId != null) {
+              // unlinked callers are not remembered: a link made later takes effect at once
+              verifier.rememberCaller(token, claims, caller);
+            }
+            return caller;
+          });
         })
         .onComplete(result -> onOwnLoop(own, () -> {
           if (result.succeeded()) {

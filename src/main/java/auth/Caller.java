@@ -4,11 +4,16 @@ import java.util.Set;
 
 /**
  * Who is calling: the verified token's subject and roles, and the member the subject is linked to
- * (null when the token belongs to no member).
+ * (null when the token belongs to no member). {@code scope} is derived from the issuer and subject (see the
+ * four-argument constructor), built once: rate buckets and idempotency keys look it up on every request.
  */
-public record Caller(String issuer, String subject, Set<String> roles, String memberId) {
+public record Caller(String issuer, String subject, Set<String> roles, String memberId, String scope) {
 
   public static final String KEY = "roster.caller";
+
+  public Caller(String issuer, String subject, Set<String> roles, String memberId) {
+    this(issuer, subject, roles, memberId, issuer + " " + subject);
+  }
 
   public boolean isAdmin() {
     return roles.contains("admin");
@@ -28,7 +33,8 @@ public record Caller(String issuer, String subject, Set<String> roles, String me
   }
 
   /** Idempotency keys are scoped per caller: the issuer and subject together name one. */
+  @Override
   public String scope() {
-    return issuer + " " + subject;
+    return scope;
   }
 }

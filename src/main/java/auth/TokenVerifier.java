@@ -36,10 +36,26 @@ public final class TokenVerifier {
   /**
    * A token whose signature was checked with {@code key} (published under {@code kid}) of snapshot
    * {@code keysVersion}: it stays good only while the JWKS still publishes that very key. {@code bytes} is the
-   * entry's estimated memory.
+   * entry's estimated memory. {@code caller}: the caller built from it once its subject was found linked to a
+   * member (a link never changes), so the next requests with this token skip the claims and the lookup.
    */
-  private record Verified(JsonObject claims, long validUntilMs, String kid, JsonObject key, long keysVersion,
-                          int bytes) {
+  private static final class Verified {
+    final JsonObject claims;
+    final long validUntilMs;
+    final String kid;
+    final JsonObject key;
+    final long keysVersion;
+    final int bytes;
+    Caller caller;
+
+    Verified(JsonObject claims, long validUntilMs, String kid, JsonObject key, long keysVersion, int bytes) {
+      this.claims = claims;
+      this.validUntilMs = validUntilMs;
+      this.kid = kid;
+      this.key = key;
+      this.keysVersion = keysVersion;
+      this.bytes = bytes;
+    }
   }
 
   /**
@@ -76,24 +92,47 @@ public final class TokenVerifier {
   /** @return the verified claims, or a failed future with a 401 {@link ApiError} */
   public Future<JsonObject> verify(String token) {
     Verified cached;
-    JwksCache.Snapshot snapshot = keys.current();
     synchronized (verified) {
-      cached = verified.get(token);
-      if (cached != null && (System.currentTimeMillis() >= cached.validUntilMs() || !stillTrusted(cached, snapshot))) {
-        forget(token);
-        cached = null;
-      }
+      cached = trusted(token);
     }
     if (cached != null) {
-      return Future.succeededFuture(cached.claims());
+      return Future.succeededFuture(cached.claims);
     }
     return verifyNow(token);
   }
 
+  /** The caller remembered with this token ({@link #rememberCaller}) while the token is still good, else null. */
+  public Caller knownCaller(String token) {
+    synchronized (verified) {
+      Verified cached = trusted(token);
+      return cached == null ? null : cached.caller;
+    }
+  }
+
+  /** Remembers the caller built from these claims of this token, as long as the token itself is remembered. */
+  public void rememberCaller(String token, JsonObject claims, Caller caller) {
+    synchronized (verified) {
+      Verified cached = verified.get(token);
+      if (cached != null && cached.claims == claims) {
+        cached.caller = caller;
+      }
+    }
+  }
+
+  /** The token's entry while it is good, else null (an expired or no longer trusted one is dropped). Caller locks. */
+  private Verified trusted(String token) {
+    Verified cached = verified.get(token);
+    if (cached != null && (System.currentTimeMillis() >= cached.validUntilMs || !stillTrusted(cached, keys.current()))) {
+      forget(token);
+      return null;
+    }
+    return cached;
+  }
+
   /** After a JWKS change, a remembered token counts only if the key that signed it is still published. */
   private static boolean stillTrusted(Verified entry, JwksCache.Snapshot snapshot) {
-    return entry.keysVersion() == snapshot.version()
-        || entry.key() != null && entry.key().equals(snapshot.key(entry.kid()));
+    return entry.keysVersion == snapshot.version()
+        || entry.key != null && entry.key.equals(snapshot.key(entry.kid));
   }
 
   /**
@@ -105,14 +144,14 @@ public final class TokenVerifier {
     long now = System.currentTimeMillis();
     long until = Math.min(now + CACHE_MILLIS, (claims.getLong("exp") + leewaySeconds) * 1000);
     if (until > now && token.length() <= MAX_CACHED_TOKEN_CHARS) {
-      int bytes = estimatedBytes(token, claims);
+      int bytes = estimatedBytes(token);
       synchronized (verified) {
         forget(token);
         verified.put(token, new Verified(claims, until, kid, snapshot.key(kid), snapshot.version(), bytes));
         cacheBytes += bytes;
         var eldest = verified.entrySet().iterator();
         while ((cacheBytes > maxCacheBytes || verified.size() > CACHE_SIZE) && eldest.hasNext()) {
-          cacheBytes -= eldest.next().getValue().bytes();
+          cacheBytes -= eldest.next().getValue().bytes;
           eldest.remove();
         }
       }
@@ -123,16 +162,18 @@ public final class TokenVerifier {
   private void forget(String token) {
     Verified gone = verified.remove(token);
     if (gone != null) {
-      cacheBytes -= gone.bytes();
+      cacheBytes -= gone.bytes;
     }
   }
 
   /**
    * Rough heap size of an entry: the token (one byte a character: JWTs are ASCII, kept as compact strings) and the
-   * claims, whose parsed form (a map of boxed values and strings) takes about four times their JSON text.
+   * claims, whose parsed form (a map of boxed values and strings) takes about four times their JSON text. That text
+   * is the token's middle part, base64url-encoded (4 characters for 3 bytes): measured there, not encoded again.
    */
-  static int estimatedBytes(String token, JsonObject claims) {
-    return ENTRY_OVERHEAD_BYTES + token.length() + 4 * claims.encode().length();
+  static int estimatedBytes(String token) {
+    int payloadChars = token.lastIndexOf('.') - token.indexOf('.') - 1;
+    return ENTRY_OVERHEAD_BYTES + token.length() + 4 * (Math.max(0, payloadChars) * 3 / 4);
   }
 
   /** Entries and estimated bytes of the cache, for tests. */
@@ -192,12 +233,14 @@ public final class TokenVerifier {
   }
 
   private static JsonObject headerOf(String token) {
-    String[] parts = token.split("\\.", -1);
-    if (parts.length != 3 || parts[2].isEmpty()) {
+    int first = token.indexOf('.');
+    int second = first < 0 ? -1 : token.indexOf('.', first + 1);
+    if (second < 0 || token.indexOf('.', second + 1) >= 0 || second == token.length() - 1) {
       throw new IllegalArgumentException("not a signed JWT");
     }
     try {
-      return new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
+      // only the header is decoded here: JWTAuth reads the rest
+      return new JsonObject(new String(Base64.getUrlDecoder().decode(token.substring(0, first)), StandardCharsets.UTF_8));
     } catch (DecodeException | ClassCastException e) {
       throw new IllegalArgumentException("bad header", e);
     }

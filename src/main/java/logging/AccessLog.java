@@ -1,6 +1,7 @@
 package logging;
 
 import auth.Caller;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -32,15 +33,28 @@ public final class AccessLog implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext rc) {
-    long started = System.nanoTime();
-    boolean[] written = {false};
-    rc.addEndHandler(outcome -> {
-      if (!written[0]) { // end and close may both report
-        written[0] = true;
+    rc.addEndHandler(new Pending(rc, System.nanoTime()));
+    rc.next();
+  }
+
+  /** A request whose line is still to be written: one object per request, its own end handler. */
+  private final class Pending implements Handler<AsyncResult<Void>> {
+    private final RoutingContext rc;
+    private final long started;
+    private boolean written;
+
+    Pending(RoutingContext rc, long started) {
+      this.rc = rc;
+      this.started = started;
+    }
+
+    @Override
+    public void handle(AsyncResult<Void> outcome) {
+      if (!written) { // end and close may both report
+        written = true;
         write(rc, started, outcome.succeeded());
       }
-    });
-    rc.next();
+    }
   }
 
   private void write(RoutingContext rc, long started, boolean completed) {

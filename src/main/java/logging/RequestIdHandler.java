@@ -15,16 +15,17 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RequestIdHandler implements Handler<RoutingContext> {
 
   public static final String HEADER = "X-Request-Id";
+  private static final CharSequence HEADER_NAME = io.vertx.core.http.HttpHeaders.createOptimized(HEADER);
   static final int MAX_LENGTH = 64;
   private static final String KEY = "roster.requestId";
 
   @Override
   public void handle(RoutingContext rc) {
-    String given = rc.request().getHeader(HEADER);
+    String given = rc.request().getHeader(HEADER_NAME);
     String id = isSane(given) ? given : newId();
     rc.put(KEY, id);
     LogContext.setRequestId(id);
-    rc.response().putHeader(HEADER, id);
+    rc.response().putHeader(HEADER_NAME, id);
     rc.next();
   }
 
@@ -51,11 +52,19 @@ public final class RequestIdHandler implements Handler<RoutingContext> {
   /** 128 random bits: unique enough to find one request among billions; not a secret, so no SecureRandom. */
   static String newId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    return hex(random.nextLong()) + hex(random.nextLong());
+    char[] digits = new char[32];
+    hex(random.nextLong(), digits, 0);
+    hex(random.nextLong(), digits, 16);
+    return new String(digits);
   }
 
-  private static String hex(long value) {
-    String digits = Long.toHexString(value);
-    return "0".repeat(16 - digits.length()) + digits;
+  /** The 16 hex digits of {@code value}, leading zeros included, into {@code out} from {@code at}. */
+  private static void hex(long value, char[] out, int at) {
+    for (int i = at + 15; i >= at; i--) {
+      out[i] = HEX[(int) (value & 0xf)];
+      value >>>= 4;
+    }
   }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
 }

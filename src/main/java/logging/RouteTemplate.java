@@ -21,15 +21,23 @@ public final class RouteTemplate {
   static final int MAX_RAW = 100;
 
   private record Template(HttpMethod method, String path, String[] segments) {
-    boolean matches(String[] request) {
-      if (request.length != segments.length) {
-        return false;
-      }
+    /** Whether the request's path, split at '/' as {@code segments} is, matches: compared in place. */
+    boolean matches(String request) {
+      int start = 0;
       for (int i = 0; i < segments.length; i++) {
-        boolean parameter = segments[i].startsWith("{");
-        if (parameter ? request[i].isEmpty() : !segments[i].equals(request[i])) {
+        int end = request.indexOf('/', start);
+        boolean last = i == segments.length - 1;
+        if (last != (end < 0)) {
+          return false; // more or fewer segments than the template
+        }
+        end = end < 0 ? request.length() : end;
+        String segment = segments[i];
+        boolean parameter = segment.startsWith("{");
+        if (parameter ? end == start
+            : end - start != segment.length() || !request.regionMatches(start, segment, 0, segment.length())) {
           return false;
         }
+        start = end + 1;
       }
       return true;
     }
@@ -60,10 +68,9 @@ public final class RouteTemplate {
   String name(RoutingContext rc) {
     String path = rc.request().path();
     if (path != null && path.startsWith("/v1/")) {
-      String[] segments = path.split("/", -1);
       HttpMethod method = rc.request().method();
       for (Template template : templates) {
-        if (template.method().equals(method) && template.matches(segments)) {
+        if (template.method().equals(method) && template.matches(path)) {
           return template.path();
         }
       }

@@ -89,6 +89,9 @@ public final class ClientAddress {
   }
 
   private static String keyOf(String address) {
+    if (address.indexOf(':') < 0) {
+      return address; // IPv4 (or no address at all): the key is the address itself, no need to parse it
+    }
     byte[] bytes = literal(address);
     if (bytes == null || bytes.length == 4) {
       return address;

@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Buckets in this process (a node that is not clustered). Shared by the node's HTTP verticles, hence a concurrent
- * map and a lock per bucket; each step is a few arithmetic operations.
+ * Buckets in this process (a node that is not clustered). Shared by the node's HTTP verticles, hence concurrent
+ * maps and a lock per bucket; each step is a few arithmetic operations. One map per policy, keyed by the caller's
+ * key as it comes: no key string is built per request.
  */
 public final class LocalBuckets implements BucketStore {
 
@@ -16,25 +17,28 @@ public final class LocalBuckets implements BucketStore {
   /** Still past this after a sweep, all are forgotten (fresh quotas for everyone): memory stays bounded. */
   private static final int FORGET_ABOVE = 1_000_000;
 
-  private final ConcurrentHashMap<String, Entry> buckets = new ConcurrentHashMap<>();
+  /** Policy name → caller key → bucket. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Bucket>> buckets = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, RatePolicy> policies = new ConcurrentHashMap<>();
   private final AtomicLong lastSweep = new AtomicLong();
-
-  private record Entry(RatePolicy policy, Bucket bucket) {
-  }
 
   @Override
   public Future<Decision> take(String key, RatePolicy policy) {
     return Future.succeededFuture(takeNow(key, policy));
   }
 
+  @Override
+  public Decision takeAtOnce(String key, RatePolicy policy) {
+    return takeNow(key, policy);
+  }
+
   Decision takeNow(String key, RatePolicy policy) {
     long now = System.currentTimeMillis();
     long last = lastSweep.get();
-    if (buckets.size() > SWEEP_ABOVE && now - last > 1000 && lastSweep.compareAndSet(last, now)) {
+    if (now - last > 1000 && size() > SWEEP_ABOVE && lastSweep.compareAndSet(last, now)) {
       sweep(now);
     }
-    Bucket bucket = buckets.computeIfAbsent(policy.name() + " " + key,
-        k -> new Entry(policy, new Bucket(policy.limit(), now))).bucket();
+    Bucket bucket = bucketsOf(policy).computeIfAbsent(key, k -> new Bucket(policy.limit(), now));
     synchronized (bucket) {
       return Decision.of(policy, bucket.take(1, policy.limit(), policy.windowSeconds(), now), bucket);
     }
@@ -42,11 +46,11 @@ public final class LocalBuckets implements BucketStore {
 
   @Override
   public Decision peek(String key, RatePolicy policy) {
-    Entry entry = buckets.get(policy.name() + " " + key);
-    if (entry == null) {
+    ConcurrentHashMap<String, Bucket> ofPolicy = buckets.get(policy.name());
+    Bucket bucket = ofPolicy == null ? null : ofPolicy.get(key);
+    if (bucket == null) {
       return new Decision(policy, true, policy.limit(), 0, 0);
     }
-    Bucket bucket = entry.bucket();
     synchronized (bucket) {
       bucket.take(0, policy.limit(), policy.windowSeconds(), System.currentTimeMillis());
       boolean left = bucket.remaining() >= 1;
@@ -55,14 +59,34 @@ public final class LocalBuckets implements BucketStore {
     }
   }
 
+  private ConcurrentHashMap<String, Bucket> bucketsOf(RatePolicy policy) {
+    ConcurrentHashMap<String, Bucket> ofPolicy = buckets.get(policy.name());
+    if (ofPolicy == null) {
+      policies.put(policy.name(), policy);
+      ofPolicy = buckets.computeIfAbsent(policy.name(), name -> new ConcurrentHashMap<>());
+    }
+    return ofPolicy;
+  }
+
+  private long size() {
+    long size = 0;
+    for (ConcurrentHashMap<String, Bucket> ofPolicy : buckets.values()) {
+      size += ofPolicy.size();
+    }
+    return size;
+  }
+
   private void sweep(long now) {
-    buckets.values().removeIf(e -> {
-      synchronized (e.bucket()) {
-        return e.bucket().isFull(e.policy().limit(), e.policy().windowSeconds(), now);
-      }
+    buckets.forEach((name, ofPolicy) -> {
+      RatePolicy policy = policies.get(name);
+      ofPolicy.values().removeIf(bucket -> {
+        synchronized (bucket) {
+          return bucket.isFull(policy.limit(), policy.windowSeconds(), now);
+        }
+      });
     });
-    if (buckets.size() > FORGET_ABOVE) {
-      buckets.clear();
+    if (size() > FORGET_ABOVE) {
+      buckets.values().forEach(ConcurrentHashMap::clear);
     }
   }
 }

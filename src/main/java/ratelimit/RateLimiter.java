@@ -3,12 +3,14 @@ package ratelimit;
 import auth.Caller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import web.ApiError;
 
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,22 +23,29 @@ public final class RateLimiter {
 
   private static final String DECISION = "roster.rate.decision";
   private static final String ADDRESS = "roster.rate.address";
+  private static final CharSequence POLICY_HEADER = HttpHeaders.createOptimized("RateLimit-Policy");
+  private static final CharSequence STATE_HEADER = HttpHeaders.createOptimized("RateLimit");
 
   private final BucketStore store;
   private final RatePolicies policies;
   private final ClientAddress addresses;
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, Counter> refusals = new ConcurrentHashMap<>();
+  /** Each policy's RateLimit-Policy field, which never changes: built once, not per answer. */
+  private final Map<RatePolicy, CharSequence> policyFields = new IdentityHashMap<>();
 
   public RateLimiter(BucketStore store, RatePolicies policies, ClientAddress addresses, MeterRegistry registry) {
     this.store = store;
     this.policies = policies;
     this.addresses = addresses;
     this.registry = registry;
+    for (RatePolicy policy : List.of(policies.booking(), policies.write(), policies.read(), policies.admin(),
+        policies.anonymous())) {
+      policyFields.put(policy, HttpHeaders.createOptimized(policy.policyField()));
+    }
     // every policy's series from the start, at 0: a dashboard (or an alert) can tell "none" from "not measured"
     if (registry != null) {
-      java.util.List.of(policies.booking(), policies.write(), policies.read(), policies.admin(), policies.anonymous())
-          .forEach(policy -> refusals(policy.name()));
+      policyFields.keySet().forEach(policy -> refusals(policy.name()));
     }
   }
 
@@ -47,7 +56,7 @@ public final class RateLimiter {
       rc.addHeadersEndHandler(v -> label(rc, address));
       if (rc.request().getHeader(HttpHeaders.AUTHORIZATION) == null) {
         // no token: this request will be a 401; count it now
-        decide(rc, store.take(address, policies.anonymous()));
+        decide(rc, address, policies.anonymous());
       } else {
         rc.next();
       }
@@ -85,26 +94,33 @@ public final class RateLimiter {
   public Handler<RoutingContext> afterAuth() {
     return rc -> {
       Caller caller = rc.get(Caller.KEY);
-      decide(rc, store.take(caller.scope(),
-          policies.of(caller, rc.request().method(), rc.normalizedPath())));
+      decide(rc, caller.scope(), policies.of(caller, rc.request().method(), rc.normalizedPath()));
     };
   }
 
-  private void decide(RoutingContext rc, Future<Decision> decision) {
-    decision.onComplete(done -> {
+  private void decide(RoutingContext rc, String key, RatePolicy policy) {
+    Decision now = store.takeAtOnce(key, policy);
+    if (now != null) {
+      apply(rc, now); // this node's own buckets: no future to wait on
+      return;
+    }
+    store.take(key, policy).onComplete(done -> {
       if (done.failed()) {
         // the cluster's map is unreachable: serve rather than refuse everyone (the database still protects itself)
         rc.next();
         return;
       }
-      Decision d = done.result();
-      if (d.allowed()) {
-        rc.put(DECISION, d);
-        rc.next();
-      } else {
-        refuse(rc, d);
-      }
+      apply(rc, done.result());
     });
+  }
+
+  private void apply(RoutingContext rc, Decision d) {
+    if (d.allowed()) {
+      rc.put(DECISION, d);
+      rc.next();
+    } else {
+      refuse(rc, d);
+    }
   }
 
   private void refuse(RoutingContext rc, Decision d) {
@@ -127,8 +143,9 @@ public final class RateLimiter {
       d = caller == null ? store.peek(address, policies.anonymous())
           : store.peek(caller.scope(), policies.of(caller, rc.request().method(), rc.normalizedPath()));
     }
+    CharSequence policyField = policyFields.get(d.policy());
     rc.response().headers()
-        .set("RateLimit-Policy", d.policy().policyField())
-        .set("RateLimit", d.policy().stateField(d.remaining(), d.resetSeconds()));
+        .set(POLICY_HEADER, policyField != null ? policyField : d.policy().policyField())
+        .set(STATE_HEADER, d.policy().stateField(d.remaining(), d.resetSeconds()));
   }
 }

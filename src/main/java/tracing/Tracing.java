@@ -12,7 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.shareddata.Shareable;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 
 /**
  * The tracing of one Vert.x instance: its OpenTelemetry (handed to Vert.x's tracer, so HTTP and SQL spans come
@@ -34,9 +33,9 @@ public final class Tracing implements Shareable {
         : openTelemetry.getTracer("roster");
   }
 
-  /** Adds Vert.x's OpenTelemetry tracer to a builder, when there is an SDK. */
+  /** Adds Vert.x's OpenTelemetry tracer to a builder, when there is an SDK (see {@link UnsampledShortcut}). */
   public static VertxBuilder tracedBy(VertxBuilder builder, OpenTelemetry openTelemetry) {
-    return openTelemetry == null ? builder : builder.withTracer(new OpenTelemetryTracingFactory(openTelemetry));
+    return openTelemetry == null ? builder : builder.withTracer(new UnsampledShortcut(openTelemetry));
   }
 
   /** Remembers the SDK a Vert.x instance was built with (see {@link #tracedBy}), for {@link #of}. */

@@ -32,7 +32,29 @@ public final class JsonContentType implements Handler<RoutingContext> {
     if (contentType == null) {
       return false;
     }
-    String type = contentType.split(";", 2)[0].trim().toLowerCase();
-    return type.equals("application/json") || (type.startsWith("application/") && type.endsWith("+json"));
+    int end = contentType.indexOf(';');
+    end = end < 0 ? contentType.length() : end;
+    int start = 0;
+    while (start < end && contentType.charAt(start) <= ' ') {
+      start++;
+    }
+    while (end > start && contentType.charAt(end - 1) <= ' ') {
+      end--;
+    }
+    // compared in place, without splitting or lower-casing a copy: this runs on every request with a body
+    return isType(contentType, start, end, "application/json")
+        || (startsWith(contentType, start, end, "application/") && endsWith(contentType, start, end, "+json"));
+  }
+
+  private static boolean isType(String s, int start, int end, String type) {
+    return end - start == type.length() && s.regionMatches(true, start, type, 0, type.length());
+  }
+
+  private static boolean startsWith(String s, int start, int end, String prefix) {
+    return end - start >= prefix.length() && s.regionMatches(true, start, prefix, 0, prefix.length());
+  }
+
+  private static boolean endsWith(String s, int start, int end, String suffix) {
+    return end - start >= suffix.length() && s.regionMatches(true, end - suffix.length(), suffix, 0, suffix.length());
   }
 }

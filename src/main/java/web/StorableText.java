@@ -24,21 +24,69 @@ public final class StorableText implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext rc) {
     ValidatedRequest request = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    if (request == null || isStorable(request)) {
+      // the usual case, checked without building a field name or a list
+      rc.next();
+      return;
+    }
     List<FieldError> errors = new ArrayList<>();
-    if (request != null) {
-      parameters(request.getPathParameters(), errors);
-      parameters(request.getQuery(), errors);
-      parameters(request.getHeaders(), errors);
-      RequestParameter body = request.getBody();
-      if (body != null && !body.isNull()) {
-        value(body.get(), "", errors);
-      }
+    parameters(request.getPathParameters(), errors);
+    parameters(request.getQuery(), errors);
+    parameters(request.getHeaders(), errors);
+    RequestParameter body = request.getBody();
+    if (body != null && !body.isNull()) {
+      value(body.get(), "", errors);
     }
     if (errors.isEmpty()) {
       rc.next();
     } else {
       rc.fail(ApiError.invalid(errors));
     }
+  }
+
+  private static boolean isStorable(ValidatedRequest request) {
+    RequestParameter body = request.getBody();
+    return isStorable(request.getPathParameters()) && isStorable(request.getQuery())
+        && isStorable(request.getHeaders()) && (body == null || body.isNull() || isStorable(body.get()));
+  }
+
+  private static boolean isStorable(Map<String, RequestParameter> params) {
+    if (params != null) {
+      for (RequestParameter p : params.values()) {
+        if (p != null && !p.isNull() && !isStorable(p.get())) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static boolean isStorable(Object value) {
+    if (value instanceof String s) {
+      return problem(s) == null;
+    }
+    if (value instanceof JsonObject object) {
+      return isStorable(object.getMap());
+    }
+    if (value instanceof JsonArray array) {
+      return isStorable(array.getList());
+    }
+    if (value instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (!(e.getKey() instanceof String key && problem(key) == null) || !isStorable(e.getValue())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (value instanceof List<?> list) {
+      for (Object item : list) {
+        if (!isStorable(item)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static void parameters(Map<String, RequestParameter> params, List<FieldError> errors) {
