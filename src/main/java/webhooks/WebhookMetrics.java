@@ -36,23 +36,24 @@ public final class WebhookMetrics {
   private static final Map<MeterRegistry, AtomicLong[]> DEPTHS = java.util.Collections.synchronizedMap(
       new java.util.WeakHashMap<>());
 
+  /** @param registry null when metrics are off: the meters then go to a registry nobody reads */
   public WebhookMetrics(MeterRegistry registry) {
-    this.registry = registry;
+    this.registry = registry != null ? registry : new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     this.duration = Timer.builder("roster.webhook.delivery.duration")
         .description("Time of one webhook attempt, from resolving the host to the end of the answer")
-        .register(registry);
+        .register(this.registry);
     // at 0 from the start, so the alert on disabled endpoints sees "none" rather than "no data"
     for (String reason : java.util.List.of("gone", "failing")) {
       disabledCounter(reason);
     }
     republished = Counter.builder("roster.webhook.sweeper.republished")
         .description("Webhook deliveries whose attempt was overdue, queued again by the webhook sweeper")
-        .register(registry);
+        .register(this.registry);
     deadLettered = Counter.builder("roster.webhook.dead.lettered")
-        .description("Webhook messages the broker dead-lettered, recorded as failed deliveries").register(registry);
+        .description("Webhook messages the broker dead-lettered, recorded as failed deliveries").register(this.registry);
     poison = Counter.builder("roster.webhook.poison")
-        .description("Unreadable webhook messages moved to the parked queue").register(registry);
-    depths = DEPTHS.computeIfAbsent(registry, r -> {
+        .description("Unreadable webhook messages moved to the parked queue").register(this.registry);
+    depths = DEPTHS.computeIfAbsent(this.registry, r -> {
       AtomicLong[] pair = {new AtomicLong(), new AtomicLong()};
       Gauge.builder("roster.webhook.dlq.depth", pair[0], AtomicLong::get)
           .description("Messages in the webhook dead-letter queue (not yet recorded as failed deliveries)")

@@ -134,6 +134,7 @@ class WebhookDeadLetterTest extends NotificationTestBase {
 
   /** Into a queue of ours whose dead-letter exchange is the service's, then rejected there without requeue. */
   private void rejectIntoDeadLetters(byte[] body) {
+    awaitDeadLetterConsumer();
     withBroker(ch -> {
       String queue = ch.queueDeclare("roster-test-reject-" + UUID.randomUUID(), false, true, true,
           Map.of("x-dead-letter-exchange", namespace + ".webhooks.dlx", "x-dead-letter-routing-key", "webhook"))
@@ -146,6 +147,20 @@ class WebhookDeadLetterTest extends NotificationTestBase {
       assertThat(got).as("the message in our queue").isNotNull();
       ch.basicReject(got.getEnvelope().getDeliveryTag(), false);
       return null;
+    });
+  }
+
+  /**
+   * The webhook worker consumes its dead-letter queue: the service's topology is declared (a message dead-lettered
+   * to an exchange not yet declared is dropped by the broker) and a dead letter is read at once.
+   */
+  private void awaitDeadLetterConsumer() {
+    eventually(WAIT, "the webhook worker consuming its dead-letter queue", () -> {
+      try {
+        return withBroker(ch -> ch.queueDeclarePassive(deadLetterQueue()).getConsumerCount()) > 0;
+      } catch (IllegalStateException notYetDeclared) {
+        return false;
+      }
     });
   }
 
