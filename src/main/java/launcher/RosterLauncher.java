@@ -86,10 +86,10 @@ public final class RosterLauncher {
       exit1(cause instanceof ConfigException ? cause.getMessage() : "cannot join the cluster: " + describe(cause));
       return;
     }
-    logTransport(vertx);
     Vertx running = vertx;
     MainVerticle main = new MainVerticle(mode, confFile, System.getenv(), election);
-    running.deployVerticle(main).onFailure(error -> {
+    // once started: start-dev's first line stays its DEVELOPMENT MODE banner
+    running.deployVerticle(main).onSuccess(id -> logTransport(running)).onFailure(error -> {
       String message = error instanceof ConfigException ? error.getMessage() : describe(error);
       System.err.println("roster: cannot start: " + message);
       running.close().onComplete(v -> System.exit(1));
