@@ -18,12 +18,14 @@ public final class Migrations {
 
   private static final Logger log = LoggerFactory.getLogger(Migrations.class);
   /**
-   * V1's checksum before its second comment line was changed to point at openapi.yaml (the only change V1 has had
-   * since it was first applied), and after. A database migrated before keeps the old one, which Flyway's validation
-   * would refuse; exactly that known pair is realigned, so any other edit of an applied migration is still refused.
+   * V1's checksums before its comments were changed to point at the repository's own files (openapi.yaml, then
+   * the README: the only changes V1 has had since it was first applied), and now. A database migrated before keeps
+   * an old one, which Flyway's validation would refuse; exactly those known values are realigned, so any other edit
+   * of an applied migration is still refused.
    */
   static final int V1_CHECKSUM_BEFORE_COMMENT = -915742635;
-  static final int V1_CHECKSUM = 2117358184;
+  static final int V1_CHECKSUM_BEFORE_README_COMMENT = 2117358184;
+  static final int V1_CHECKSUM = -353126439;
 
   private Migrations() {
   }
@@ -47,7 +49,7 @@ public final class Migrations {
   private static void realignCommentOnlyChange(Flyway flyway) throws SQLException {
     try (Connection c = flyway.getConfiguration().getDataSource().getConnection();
          PreparedStatement update = c.prepareStatement("UPDATE flyway_schema_history SET checksum = ? "
-             + "WHERE version = '1' AND checksum = ?")) {
+             + "WHERE version = '1' AND checksum IN (?, ?)")) {
       try (ResultSet history = c.createStatement().executeQuery(
           "SELECT to_regclass('flyway_schema_history') IS NOT NULL")) {
         if (!history.next() || !history.getBoolean(1)) {
@@ -56,6 +58,7 @@ public final class Migrations {
       }
       update.setInt(1, V1_CHECKSUM);
       update.setInt(2, V1_CHECKSUM_BEFORE_COMMENT);
+      update.setInt(3, V1_CHECKSUM_BEFORE_README_COMMENT);
       if (update.executeUpdate() > 0) {
         log.info("V1's recorded checksum realigned: only a comment of it changed since it was applied");
       }

@@ -32,6 +32,12 @@ class MigrationsTest {
       migrate(vertx, config);
       assertThat(v1Checksum(db)).as("a database migrated before the comment changed").isEqualTo(Migrations.V1_CHECKSUM);
 
+      db.update("UPDATE flyway_schema_history SET checksum = ? WHERE version = '1'",
+          Migrations.V1_CHECKSUM_BEFORE_README_COMMENT);
+      migrate(vertx, config);
+      assertThat(v1Checksum(db)).as("a database migrated before the second comment change")
+          .isEqualTo(Migrations.V1_CHECKSUM);
+
       db.update("UPDATE flyway_schema_history SET checksum = 12345 WHERE version = '1'");
       assertThatThrownBy(() -> migrate(vertx, config)).hasStackTraceContaining("checksum mismatch");
       assertThat(v1Checksum(db)).as("any other difference is left for Flyway to refuse").isEqualTo(12345);

@@ -61,7 +61,7 @@ CREATE INDEX bookings_event_page ON bookings (event_id, created_at, id);
 CREATE INDEX bookings_member_page ON bookings (member_id, created_at, id);
 CREATE INDEX bookings_page ON bookings (created_at, id);
 
--- Written in the same transaction as the change it announces; a relay publishes it (see ARCHITECTURE.md).
+-- Written in the same transaction as the change it announces; a relay publishes it (README, Notifications).
 CREATE TABLE outbox (
     id            uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
     kind          text        NOT NULL,
