@@ -86,15 +86,18 @@ def load(side):
 before, after = load("before"), load("after")
 print(f"# Before / after: {before_name} → {after_name}\n")
 print(f"`bench/run.sh {options}` on each jar, back to back. CPU µs/req: the service's CPU time per response "
-      "(what other load on the machine moves least); ratio = after ÷ before (CPU: below 1 is better).\n")
-print("| scenario | req/s before | req/s after | after ÷ before | CPU µs/req before | CPU µs/req after | after ÷ before |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+      "(what other load on the machine moves least), and of it the JIT compiler's; ratio = after ÷ before (CPU: below 1 "
+      "is better).\n")
+print("| scenario | req/s before | req/s after | after ÷ before | CPU µs/req before | CPU µs/req after | after ÷ before "
+      "| of it JIT before / after |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 fmt = lambda v: "—" if v is None else f"{v:,.0f}"
 ratio = lambda a, b: f"{b / a:.2f}x" if a and b else "—"
 for key in sorted(set(before) | set(after), key=lambda k: (k[:2], k)):
     b, a = before.get(key, {}), after.get(key, {})
     print(f"| {(a or b)['label']} | {fmt(b.get('rate'))} | {fmt(a.get('rate'))} | {ratio(b.get('rate'), a.get('rate'))} "
-          f"| {fmt(b.get('cpu_us'))} | {fmt(a.get('cpu_us'))} | {ratio(b.get('cpu_us'), a.get('cpu_us'))} |")
+          f"| {fmt(b.get('cpu_us'))} | {fmt(a.get('cpu_us'))} | {ratio(b.get('cpu_us'), a.get('cpu_us'))} "
+          f"| {fmt(b.get('jit_us'))} / {fmt(a.get('jit_us'))} |")
 print(f"\nReports: {out}/before.md, {out}/after.md (work files in {out}/before, {out}/after).")
 PY
 exit "$STATUS"

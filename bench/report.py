@@ -23,8 +23,9 @@ for line in read("rss.txt", "").splitlines():
     parts = line.split()
     if len(parts) >= 2:
         rss.append((int(parts[0]), int(parts[1])))
-    if len(parts) == 3:
-        cpu.append((int(parts[0]), int(parts[2])))
+    if len(parts) >= 3:
+        # time, CPU ms of all threads, then (newer runs) of the JIT compiler's and of the GC's threads
+        cpu.append((int(parts[0]), [int(v) for v in parts[2:5]]))
 
 
 def conf_section(name):
@@ -75,15 +76,32 @@ def peak_rss(name):
     return max(inside) if inside else None
 
 
-def cpu_ms(name):
-    """CPU time (ms) the service spent during the scenario's window: last sample inside minus the one before it."""
+def cpu_split(name):
+    """CPU time (ms) the service spent during the scenario's window, [all threads, JIT, GC] (the last two None in
+    older runs): last sample inside minus the one before it."""
     window = read(f"{name}.window")
     if not window or not cpu:
         return None
     start, end = (int(x) for x in window.split())
     before = [c for t, c in cpu if t <= start]
     inside = [c for t, c in cpu if t <= end]
-    return inside[-1] - before[-1] if before and inside else None
+    if not before or not inside:
+        return None
+    a, b = before[-1], inside[-1]
+    return [b[i] - a[i] if i < len(a) and i < len(b) else None for i in range(3)]
+
+
+def cpu_ms(name):
+    split = cpu_split(name)
+    return split[0] if split else None
+
+
+def jit_us_per_request(name):
+    """The JIT compiler's CPU time per response (µs): what a scenario still paid for warming up."""
+    w, split = wrk(name), cpu_split(name)
+    if not w or not split or split[1] is None or int(w["responses"]) == 0:
+        return None
+    return 1000.0 * split[1] / int(w["responses"])
 
 
 def n(value):
@@ -162,13 +180,13 @@ out.append(f"{meta.get('date', '?')}, commit `{meta.get('commit', '?')}` ({meta.
               "default (rate limits as in conf/application.yaml, tracing off)")
            + (f"; BENCH_SERVICE_ENV `{meta['service_env']}`" if meta.get("service_env") else "") + ".\n")
 
-out.append("| scenario | requests/s | baseline tx/s | ratio | p50 | p99 | non-2xx (409) | errors | peak RSS | CPU µs/req |")
-out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+out.append("| scenario | requests/s | baseline tx/s | ratio | p50 | p99 | non-2xx (409) | errors | peak RSS | CPU µs/req | of it JIT |")
+out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 summary = {}
 for key, label in scenarios:
     w = wrk(key)
     if w is None:
-        out.append(f"| {label} | not run | | | | | | | | |")
+        out.append(f"| {label} | not run | | | | | | | | | |")
         continue
     p = pgbench(key)
     r = rate(w)
@@ -177,15 +195,18 @@ for key, label in scenarios:
     bad, conflicts = non2xx(w)
     lat = w["latency_us"]
     cpu_us = cpu_us_per_request(key)
-    summary[key] = {"label": label, "rate": r, "cpu_us": cpu_us, "p50_us": lat["p50"], "p99_us": lat["p99"]}
+    jit_us = jit_us_per_request(key)
+    summary[key] = {"label": label, "rate": r, "cpu_us": cpu_us, "jit_us": jit_us, "p50_us": lat["p50"],
+                    "p99_us": lat["p99"]}
     out.append(f"| {label} | {n(r)} | {n(base) if p else 'none'} | {ratio} | {ms(lat['p50'])} | "
-               f"{ms(lat['p99'])} | {bad:,} ({conflicts:,}) | {socket_errors(w):,} | {mib(peak_rss(key))} | {us(cpu_us)} |")
+               f"{ms(lat['p99'])} | {bad:,} ({conflicts:,}) | {socket_errors(w):,} | {mib(peak_rss(key))} | {us(cpu_us)} | {us(jit_us)} |")
 out.append("")
 out.append("requests/s: responses per second of the wrk run (wrk's own count over its elapsed time). baseline tx/s: "
            "pgbench transactions per second (without connection time). ratio = requests/s ÷ baseline tx/s. "
            "p50/p99: wrk latency. errors: socket errors (connect, read, write, timeout). peak RSS: highest resident "
            "set of the service process sampled during the scenario's wrk run. CPU µs/req: the service's CPU time "
-           "(user + system, from /proc) during the run ÷ responses.\n")
+           "(user + system, from /proc) during the run ÷ responses, all its threads; of it JIT: the part of the JIT "
+           "compiler's threads (what the scenario still paid for warming up).\n")
 with open(os.path.join(run, "summary.json"), "w") as f:
     json.dump(summary, f, indent=1)
 
@@ -236,10 +257,16 @@ for key, label in scenarios:
     out.append(line)
 w, wb = wrk("warmup"), wrk("warmup_browse")
 if w:
-    out.append(f"- Warm-up (not measured): {meta.get('warmup_seconds')} s of random bookings on 100 other events by "
+    rounds = meta.get("warmup_rounds")
+    out.append(f"- Warm-up (not measured): {rounds + ' round(s) of ' if rounds else ''}"
+               f"{meta.get('warmup_seconds')} s of random bookings on 100 other events by "
                f"{int(meta.get('warm_members', 0)):,} other members, {n(rate(w))} requests/s ({codes(w)})"
-               + (f"; then {int(meta.get('warmup_seconds', 0)) // 2} s of browsing them, {n(rate(wb))} requests/s."
-                  if wb else "."))
+               + (f"; then {int(meta.get('warmup_seconds', 0)) // 2} s of browsing them, {n(rate(wb))} requests/s"
+                  if wb else "")
+               + (f" (last round shown). The JIT compiler's share of the service's CPU, round by round: "
+                  f"{meta.get('warmup_jit_percent')} %; the warm-up ends after a round at "
+                  f"≤ {meta.get('warmup_jit_limit', '5')} % (or after {meta.get('warmup_max_rounds', '?')} rounds)."
+                  if rounds else "."))
 out.append("")
 
 out.append("## Checks\n")

@@ -75,13 +75,14 @@ B3_CONNECTIONS=256
 
 if [ "$QUICK" = 1 ]; then
   MODE=quick
-  B1_COUNT=2000 B2_COUNT=3000 B3_MEMBERS=1000 B3_SEATS=50 B4_SECONDS=3 WARMUP_SECONDS=3 READ_SECONDS=3
+  B1_COUNT=2000 B2_COUNT=3000 B3_MEMBERS=1000 B3_SEATS=50 B4_SECONDS=3 WARMUP_SECONDS=3 WARMUP_ROUNDS=1 READ_SECONDS=3
   MEMBERS=2048 WARM_MEMBERS=512 SLICE_LIMIT=60
 else
   MODE=full
-  B1_COUNT=20000 B2_COUNT=25000 B3_MEMBERS=5000 B3_SEATS=100 B4_SECONDS=30 WARMUP_SECONDS=10 READ_SECONDS=15
+  B1_COUNT=20000 B2_COUNT=25000 B3_MEMBERS=5000 B3_SEATS=100 B4_SECONDS=30 WARMUP_SECONDS=10 WARMUP_ROUNDS=8 READ_SECONDS=15
   MEMBERS=20480 WARM_MEMBERS=2048 SLICE_LIMIT=240
 fi
+WARMUP_JIT_PERCENT=5   # a warm-up round in which the JIT took at most this share of the CPU ends the warm-up
 # The baselines' -t (transactions per client): 64 x this >= the service's request count.
 B1_PER_CLIENT=$(( (B1_COUNT + CONNECTIONS - 1) / CONNECTIONS ))
 B2_PER_CLIENT=$(( (B2_COUNT + CONNECTIONS - 1) / CONNECTIONS ))   # <= 50,000 pairs (1,000 events x 50 seats)
@@ -278,22 +279,38 @@ echo "service_startup_s=$(( $(date +%s) - STARTED_AT ))" >> "$RUN_DIR/meta.txt"
 
 # The service's resident memory and CPU time, sampled 4 times a second (the report takes the peak memory of each
 # scenario's window, and the CPU time spent in it per response: a figure that other load on the machine moves less
-# than the request rate).
+# than the request rate). The CPU time is also split by thread: the JIT compiler's and the garbage collector's
+# threads apart, as the JIT's work is a one-off that a young process pays while it warms up.
 python3 -c '
 import os, sys, time
 pid, out = sys.argv[1], sys.argv[2]
 tick_ms = 1000.0 / os.sysconf("SC_CLK_TCK")
+def cpu(path):
+    with open(path) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * tick_ms  # utime + stime
+def group(name):
+    if name.startswith(("C1 CompilerThre", "C2 CompilerThre")):
+        return 1
+    return 2 if name.startswith(("GC Thread", "G1 ")) else 0
 with open(out, "a") as f:
     while True:
         try:
             with open("/proc/%s/status" % pid) as status:
                 rss = next(line.split()[1] for line in status if line.startswith("VmRSS:"))
-            with open("/proc/%s/stat" % pid) as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            cpu_ms = (int(fields[11]) + int(fields[12])) * tick_ms  # utime + stime
+            total = cpu("/proc/%s/stat" % pid)
+            split = [0.0, 0.0, 0.0]
+            for task in os.listdir("/proc/%s/task" % pid):
+                try:
+                    with open("/proc/%s/task/%s/comm" % (pid, task)) as comm:
+                        name = comm.read().strip()
+                    split[group(name)] += cpu("/proc/%s/task/%s/stat" % (pid, task))
+                except (OSError, IndexError, ValueError):
+                    pass  # a thread that ended meanwhile
         except (OSError, StopIteration, IndexError, ValueError):
             break
-        f.write("%d %s %d\n" % (time.time() * 1000, rss, cpu_ms))
+        # the process total also counts threads that have ended: JIT and GC threads are long-lived
+        f.write("%d %s %d %d %d\n" % (time.time() * 1000, rss, total, split[1], split[2]))
         f.flush()
         time.sleep(0.25)
 ' "$SERVICE_PID" "$RUN_DIR/rss.txt" &
@@ -373,11 +390,36 @@ wrk_field() { # NAME EXPRESSION over d
 socket_errors() { wrk_field "$1" 'int(sum(d["errors"][k] for k in ("connect", "read", "write", "timeout")))'; }
 
 # --- warm-up: the JIT and the caches, on events and members no scenario uses -------------------------------
-log "warm-up: ${WARMUP_SECONDS}s of bookings on the warm-up events, then $((WARMUP_SECONDS / 2))s of browsing"
-run_wrk warmup -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$BENCH/book_random.lua" "$URL" \
-  -- "$TOKEN_FILE" "$((MEMBERS + 1))" "$((MEMBERS + WARM_MEMBERS))" 4001 4100
-run_wrk warmup_browse -t"$THREADS" -c"$CONNECTIONS" -d"$((WARMUP_SECONDS / 2))s" -s "$BENCH/browse.lua" "$URL" \
-  -- "$TOKEN_FILE" "$MEMBERS" 4001 4100 "$BASE_EPOCH"
+# Rounds of bookings then browsing, until the JIT compiler has settled: a round in which its threads took at most
+# WARMUP_JIT_PERCENT of the service's CPU (or WARMUP_ROUNDS rounds). Otherwise the first scenarios would be charged
+# with compiling the service (measured: about half of B1's CPU after a single 15 s round).
+# window_cpu NAME: the service's CPU time (ms) during a run's window: all threads, the JIT's, the GC's.
+window_cpu() {
+  python3 - "$RUN_DIR/rss.txt" "$RUN_DIR/$1.window" <<'PY'
+import sys
+start, end = (int(x) for x in open(sys.argv[2]).read().split())
+rows = [[int(v) for v in line.split()] for line in open(sys.argv[1]) if len(line.split()) == 5]
+before = [r for r in rows if r[0] <= start] or rows[:1]
+inside = [r for r in rows if r[0] <= end]
+print(" ".join(str(inside[-1][i] - before[-1][i]) for i in (2, 3, 4)) if before and inside else "0 0 0")
+PY
+}
+log "warm-up: rounds of ${WARMUP_SECONDS}s of bookings on the warm-up events and $((WARMUP_SECONDS / 2))s of browsing, until the JIT has settled (at most $WARMUP_ROUNDS)"
+WARMUP_LOG=""
+for round in $(seq 1 "$WARMUP_ROUNDS"); do
+  run_wrk warmup -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$BENCH/book_random.lua" "$URL" \
+    -- "$TOKEN_FILE" "$((MEMBERS + 1))" "$((MEMBERS + WARM_MEMBERS))" 4001 4100
+  read -r spent jit _ < <(window_cpu warmup)
+  run_wrk warmup_browse -t"$THREADS" -c"$CONNECTIONS" -d"$((WARMUP_SECONDS / 2))s" -s "$BENCH/browse.lua" "$URL" \
+    -- "$TOKEN_FILE" "$MEMBERS" 4001 4100 "$BASE_EPOCH"
+  read -r spent2 jit2 _ < <(window_cpu warmup_browse)
+  share=$(( 100 * (jit + jit2) / (spent + spent2 > 0 ? spent + spent2 : 1) ))
+  WARMUP_LOG+="${WARMUP_LOG:+, }$share"
+  log "warm-up round $round: the JIT took ${share}% of the service's CPU"
+  [ "$share" -gt "$WARMUP_JIT_PERCENT" ] || break
+done
+{ echo "warmup_rounds=$round"; echo "warmup_jit_limit=$WARMUP_JIT_PERCENT"; echo "warmup_max_rounds=$WARMUP_ROUNDS"; } >> "$RUN_DIR/meta.txt"
+echo "warmup_jit_percent=$WARMUP_LOG" >> "$RUN_DIR/meta.txt"
 
 # --- B1 hot event ----------------------------------------------------------------------------------------
 scenario_b1() {
