@@ -18,7 +18,8 @@ function init(args)
   tokens = bench.read_lines(path, first, last)
   events = {}
   for n = event_first, event_last do events[#events + 1] = bench.event_id(n) end
-  math.randomseed(4242 + 7919 * id)
+  -- BENCH_ROUND: each warm-up round draws other pairs (the same ones again would all be already_booked)
+  math.randomseed(4242 + 7919 * id + 104729 * tonumber(os.getenv("BENCH_ROUND") or "0"))
   reserved = 0
   if count > 0 then
     share = math.floor(count * (id + 1) / threads_total) - math.floor(count * id / threads_total)

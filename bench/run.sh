@@ -407,8 +407,8 @@ PY
 log "warm-up: rounds of ${WARMUP_SECONDS}s of bookings on the warm-up events and $((WARMUP_SECONDS / 2))s of browsing, until the JIT has settled (at most $WARMUP_ROUNDS)"
 WARMUP_LOG=""
 for round in $(seq 1 "$WARMUP_ROUNDS"); do
-  run_wrk warmup -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$BENCH/book_random.lua" "$URL" \
-    -- "$TOKEN_FILE" "$((MEMBERS + 1))" "$((MEMBERS + WARM_MEMBERS))" 4001 4100
+  BENCH_ROUND=$round run_wrk warmup -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" -s "$BENCH/book_random.lua" \
+    "$URL" -- "$TOKEN_FILE" "$((MEMBERS + 1))" "$((MEMBERS + WARM_MEMBERS))" 4001 4100
   read -r spent jit _ < <(window_cpu warmup)
   run_wrk warmup_browse -t"$THREADS" -c"$CONNECTIONS" -d"$((WARMUP_SECONDS / 2))s" -s "$BENCH/browse.lua" "$URL" \
     -- "$TOKEN_FILE" "$MEMBERS" 4001 4100 "$BASE_EPOCH"
