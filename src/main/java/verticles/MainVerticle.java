@@ -2,6 +2,7 @@ package verticles;
 
 import auth.HttpJwksSource;
 import auth.JwksCache;
+import auth.VerifiedTokenCache;
 import auth.JwksSource;
 import config.AppConfig;
 import config.ConfigLoader;
@@ -238,12 +239,15 @@ public final class MainVerticle extends VerticleBase {
             resolved.oidcIssuer(), resolved.oidcJwksUrl(), resolved.oidcAllowHttp());
     warnAboutLaxTokenSettings(resolved);
     JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
+    // one per node, like the keys: a token checked on one event loop is not checked again on another
+    VerifiedTokenCache verifiedTokens = new VerifiedTokenCache(resolved.oidcTokenCacheBytes());
     ratelimit.BucketStore buckets = rateBuckets();
     keys.refreshEvery(vertx, resolved.jwksMaxAgeSeconds());
     return vertx.fileSystem().readFile("openapi.yaml")
         .compose(contract -> keys.refresh().otherwiseEmpty()
             .compose(ignored -> record("API", vertx.deployVerticle(
-                () -> new HttpVerticle(keys, contract.toString(), brokerHealth, state, buckets),
+                () -> new HttpVerticle(keys, verifiedTokens, contract.toString(), brokerHealth, state,
+                    buckets),
                 new DeploymentOptions().setInstances(instances).setConfig(resolved.json())))))
         .map(id -> {
           httpPort = resolved.httpPort();
