@@ -79,6 +79,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final JwksCache keys;
   private final VerifiedTokenCache verifiedTokens;
+  private final MemberLinks memberLinks;
   private final String contractYaml;
   private final BrokerHealth brokerHealth;
   private final NodeState state;
@@ -90,11 +91,12 @@ public final class HttpVerticle extends VerticleBase {
   private BookingService bookings;
   private long graceMs;
 
-  /** {@code keys} and {@code verifiedTokens} are the node's, shared by its HTTP verticles. */
-  public HttpVerticle(JwksCache keys, VerifiedTokenCache verifiedTokens, String contractYaml,
+  /** {@code keys}, {@code verifiedTokens} and {@code memberLinks} are the node's, shared by its HTTP verticles. */
+  public HttpVerticle(JwksCache keys, VerifiedTokenCache verifiedTokens, MemberLinks memberLinks, String contractYaml,
                       BrokerHealth brokerHealth, NodeState state, ratelimit.BucketStore rateBuckets) {
     this.keys = keys;
     this.verifiedTokens = verifiedTokens;
+    this.memberLinks = memberLinks;
     this.rateBuckets = rateBuckets;
     this.contractYaml = contractYaml;
     this.brokerHealth = brokerHealth;
@@ -172,7 +174,7 @@ public final class HttpVerticle extends VerticleBase {
       if (limiter != null) {
         root.route().handler(ApiOnly.of(limiter.beforeAuth()));
       }
-      root.route().handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
+      root.route().handler(ApiOnly.of(new BearerAuthHandler(verifier, memberLinks,
           new RolesClaim(config.oidcRolesClaim()))));
       if (limiter != null) {
         root.route().handler(ApiOnly.of(limiter.afterAuth()));
