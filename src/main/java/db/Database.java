@@ -120,8 +120,20 @@ public final class Database {
    * Pool are not pipelined, these are, so a few connections carry many concurrent reads.
    */
   public static SqlClient readClient(Vertx vertx, AppConfig config) {
-    PoolOptions pool = new PoolOptions().setName("roster-pg-reads-" + POOLS.incrementAndGet())
-        .setMaxSize(Math.max(1, Math.min(4, config.pgPoolSize())))
+    return pipelinedClient(vertx, config, "roster-pg-reads-", 4);
+  }
+
+  /**
+   * The node's one client for member-link lookups, shared by its HTTP verticles: the lookups are batched (one query
+   * for up to hundreds of subjects), so two pipelined connections carry them.
+   */
+  public static SqlClient linksClient(Vertx vertx, AppConfig config) {
+    return pipelinedClient(vertx, config, "roster-pg-links-", 2);
+  }
+
+  private static SqlClient pipelinedClient(Vertx vertx, AppConfig config, String namePrefix, int size) {
+    PoolOptions pool = new PoolOptions().setName(namePrefix + POOLS.incrementAndGet())
+        .setMaxSize(Math.max(1, Math.min(size, config.pgPoolSize())))
         .setMaxWaitQueueSize(config.pgMaxWaitQueue())
         .setConnectionTimeout(config.pgWaitTimeoutMs()).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
     NetClientOptions transport = new NetClientOptions().setConnectTimeout(config.pgConnectTimeoutMs());

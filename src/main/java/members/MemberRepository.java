@@ -57,6 +57,20 @@ public final class MemberRepository {
         .map(MemberRepository::firstOrNull);
   }
 
+  /**
+   * Member ids of those of these subjects that are linked (subject → id); a subject no member carries is absent.
+   * Only the two columns the lookup needs: it runs on every first request of a token.
+   */
+  public Future<Map<String, UUID>> idsBySubject(SqlClient db, List<String> subjects) {
+    return db.preparedQuery("SELECT id, subject FROM members WHERE subject = ANY($1)")
+        .execute(Tuple.of(subjects.toArray(String[]::new)))
+        .map(rows -> {
+          Map<String, UUID> ids = new java.util.HashMap<>(rows.size() * 2);
+          rows.forEach(r -> ids.put(r.getString("subject"), r.getUUID("id")));
+          return ids;
+        });
+  }
+
   public Future<List<Member>> list(SqlClient db, String role, Cursor after, int fetch) {
     String sql = "SELECT " + COLUMNS + " FROM members WHERE ($1::text IS NULL OR role = $1) "
         + "AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) ORDER BY created_at, id LIMIT $4";

@@ -5,6 +5,7 @@ import auth.JwksCache;
 import auth.MemberLinks;
 import auth.RolesClaim;
 import auth.TokenVerifier;
+import auth.VerifiedTokenCache;
 import bookings.BookingMetrics;
 import bookings.BookingRepository;
 import bookings.BookingService;
@@ -77,6 +78,8 @@ public final class HttpVerticle extends VerticleBase {
   private static final long BATCH_DRAIN_MS = 5000;
 
   private final JwksCache keys;
+  private final VerifiedTokenCache verifiedTokens;
+  private final MemberLinks memberLinks;
   private final String contractYaml;
   private final BrokerHealth brokerHealth;
   private final NodeState state;
@@ -88,9 +91,12 @@ public final class HttpVerticle extends VerticleBase {
   private BookingService bookings;
   private long graceMs;
 
-  public HttpVerticle(JwksCache keys, String contractYaml, BrokerHealth brokerHealth, NodeState state,
-                      ratelimit.BucketStore rateBuckets) {
+  /** {@code keys}, {@code verifiedTokens} and {@code memberLinks} are the node's, shared by its HTTP verticles. */
+  public HttpVerticle(JwksCache keys, VerifiedTokenCache verifiedTokens, MemberLinks memberLinks, String contractYaml,
+                      BrokerHealth brokerHealth, NodeState state, ratelimit.BucketStore rateBuckets) {
     this.keys = keys;
+    this.verifiedTokens = verifiedTokens;
+    this.memberLinks = memberLinks;
     this.rateBuckets = rateBuckets;
     this.contractYaml = contractYaml;
     this.brokerHealth = brokerHealth;
@@ -112,8 +118,8 @@ public final class HttpVerticle extends VerticleBase {
     BookingMetrics metrics = new BookingMetrics(BackendRegistries.getDefaultNow());
     ops.CrossLoop.register();
     IdempotencyHandler idempotency = new IdempotencyHandler(pool, new IdempotencyRepository(), config.idempotencyTtlHours());
-    TokenVerifier verifier = new TokenVerifier(vertx, keys, config.oidcIssuer(), config.oidcAudience(),
-        config.oidcLeewaySeconds(), config.oidcTokenCacheBytes());
+    TokenVerifier verifier = new TokenVerifier(vertx, keys, verifiedTokens, config.oidcIssuer(), config.oidcAudience(),
+        config.oidcLeewaySeconds());
     ProblemHandler problems = new ProblemHandler();
 
     return ContractLoader.load(vertx, "openapi.yaml").compose(contract -> {
@@ -168,7 +174,7 @@ public final class HttpVerticle extends VerticleBase {
       if (limiter != null) {
         root.route().handler(ApiOnly.of(limiter.beforeAuth()));
       }
-      root.route().handler(ApiOnly.of(new BearerAuthHandler(verifier, new MemberLinks(reads, memberRepository),
+      root.route().handler(ApiOnly.of(new BearerAuthHandler(verifier, memberLinks,
           new RolesClaim(config.oidcRolesClaim()))));
       if (limiter != null) {
         root.route().handler(ApiOnly.of(limiter.afterAuth()));

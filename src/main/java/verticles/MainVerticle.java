@@ -2,6 +2,8 @@ package verticles;
 
 import auth.HttpJwksSource;
 import auth.JwksCache;
+import auth.MemberLinks;
+import auth.VerifiedTokenCache;
 import auth.JwksSource;
 import config.AppConfig;
 import config.ConfigLoader;
@@ -24,6 +26,7 @@ import cron.CronMetrics;
 import cron.LeaderElection;
 import ops.NodeState;
 import ops.ShutdownSequence;
+import members.MemberRepository;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,12 +241,17 @@ public final class MainVerticle extends VerticleBase {
             resolved.oidcIssuer(), resolved.oidcJwksUrl(), resolved.oidcAllowHttp());
     warnAboutLaxTokenSettings(resolved);
     JwksCache keys = new JwksCache(source, resolved.jwksRefreshSeconds());
+    // one per node, like the keys: a token checked, or a subject found linked, on one event loop is not asked again
+    // on another
+    VerifiedTokenCache verifiedTokens = new VerifiedTokenCache(resolved.oidcTokenCacheBytes());
+    MemberLinks memberLinks = new MemberLinks(db.Database.linksClient(vertx, resolved), new MemberRepository());
     ratelimit.BucketStore buckets = rateBuckets();
     keys.refreshEvery(vertx, resolved.jwksMaxAgeSeconds());
     return vertx.fileSystem().readFile("openapi.yaml")
         .compose(contract -> keys.refresh().otherwiseEmpty()
             .compose(ignored -> record("API", vertx.deployVerticle(
-                () -> new HttpVerticle(keys, contract.toString(), brokerHealth, state, buckets),
+                () -> new HttpVerticle(keys, verifiedTokens, memberLinks, contract.toString(), brokerHealth, state,
+                    buckets),
                 new DeploymentOptions().setInstances(instances).setConfig(resolved.json())))))
         .map(id -> {
           httpPort = resolved.httpPort();

@@ -24,6 +24,7 @@ class TokenCacheBoundTest {
 
   private final TestIssuer issuer = new TestIssuer();
   private Vertx vertx;
+  private VerifiedTokenCache cache;
   private TokenVerifier verifier;
 
   @BeforeAll
@@ -32,7 +33,8 @@ class TokenCacheBoundTest {
     JsonArray jwks = new JsonArray().add(new JsonObject(issuer.rsaKey().toPublicJWK().toJSONObject()));
     JwksCache keys = new JwksCache(JwksSource.fixed(jwks), 30);
     keys.refresh().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    verifier = new TokenVerifier(vertx, keys, issuer.issuer(), TestIssuer.AUDIENCE, 30, BUDGET);
+    cache = new VerifiedTokenCache(BUDGET);
+    verifier = new TokenVerifier(vertx, keys, cache, issuer.issuer(), TestIssuer.AUDIENCE, 30);
   }
 
   @AfterAll
@@ -46,22 +48,24 @@ class TokenCacheBoundTest {
     for (int i = 0; i < 200; i++) {
       String token = issuer.sign(issuer.claims("member-" + i, "member").claim("pad", "x".repeat(1500)).build());
       verify(token);
-      long[] usage = verifier.cacheUsage();
+      long[] usage = cache.usage();
       assertThat(usage[1]).as("estimated bytes after %d tokens", i + 1).isLessThanOrEqualTo(BUDGET);
     }
-    long[] full = verifier.cacheUsage();
+    long[] full = cache.usage();
     assertThat(full[0]).as("entries kept").isBetween(1L, 199L);
 
     // the most recent token is still cached and answers as before
     String recent = issuer.sign(issuer.claims("recent", "member").build());
     assertThat(verify(recent).getString("sub")).isEqualTo("recent");
+    long checks = verifier.signatureChecks();
     assertThat(verify(recent).getString("sub")).isEqualTo("recent");
+    assertThat(verifier.signatureChecks()).as("answered from the cache").isEqualTo(checks);
 
     String huge = issuer.sign(issuer.claims("huge", "member").claim("pad", "y".repeat(6000)).build());
-    assertThat(huge.length()).isGreaterThan(TokenVerifier.MAX_CACHED_TOKEN_CHARS);
-    long[] before = verifier.cacheUsage();
+    assertThat(huge.length()).isGreaterThan(VerifiedTokenCache.MAX_TOKEN_CHARS);
+    long[] before = cache.usage();
     assertThat(verify(huge).getString("sub")).as("verified all the same").isEqualTo("huge");
-    assertThat(verifier.cacheUsage()).as("an oversized token is not cached").isEqualTo(before);
+    assertThat(cache.usage()).as("an oversized token is not cached").isEqualTo(before);
   }
 
   private JsonObject verify(String token) throws Exception {
