@@ -14,6 +14,8 @@ import web.ApiError;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -99,16 +101,16 @@ public final class TokenVerifier {
   }
 
   private Future<JsonObject> verifyNow(String token) {
-    JsonObject header;
+    Header header;
     try {
       header = headerOf(token);
     } catch (RuntimeException e) {
       return Future.failedFuture(ApiError.unauthenticated("The bearer token is malformed."));
     }
-    if (!(header.getValue("alg") instanceof String algorithm) || !JwksCache.ALGORITHMS.contains(algorithm)) {
+    if (header.alg() == null || !JwksCache.ALGORITHMS.contains(header.alg())) {
       return Future.failedFuture(ApiError.unauthenticated("Tokens must be signed with RS256 or ES256."));
     }
-    String kid = header.getValue("kid") instanceof String k ? k : null;
+    String kid = header.kid();
     JwksCache.Snapshot first = keys.current();
     return authenticate(token, first).map(user -> checked(token, kid, first, user))
         .recover(error -> error instanceof NoSuchKeyIdException
@@ -148,18 +150,42 @@ public final class TokenVerifier {
     return auth.authenticate(new TokenCredentials(token));
   }
 
-  private static JsonObject headerOf(String token) {
+  /** What the verifier reads of a token's header (JWTAuth reads it again, with the rest). */
+  private record Header(String alg, String kid) {
+  }
+
+  /**
+   * Every token an issuer signs with one key has the same header, byte for byte: decoded once, not on every new
+   * token (a burst of first requests brings thousands). Only well-formed headers; this verticle's loop only.
+   */
+  private final Map<String, Header> headers = new HashMap<>();
+  private static final int MAX_HEADERS = 64;
+
+  private Header headerOf(String token) {
     int first = token.indexOf('.');
     int second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (second < 0 || token.indexOf('.', second + 1) >= 0 || second == token.length() - 1) {
       throw new IllegalArgumentException("not a signed JWT");
     }
+    String encoded = token.substring(0, first);
+    Header known = headers.get(encoded);
+    if (known != null) {
+      return known;
+    }
+    JsonObject parsed;
     try {
       // only the header is decoded here: JWTAuth reads the rest
-      return new JsonObject(new String(Base64.getUrlDecoder().decode(token.substring(0, first)), StandardCharsets.UTF_8));
+      parsed = new JsonObject(new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8));
     } catch (DecodeException | ClassCastException e) {
       throw new IllegalArgumentException("bad header", e);
     }
+    Header header = new Header(parsed.getValue("alg") instanceof String alg ? alg : null,
+        parsed.getValue("kid") instanceof String kid ? kid : null);
+    if (headers.size() >= MAX_HEADERS) {
+      headers.clear(); // a handful of keys in use at a time: only a stream of forged headers gets here
+    }
+    headers.put(encoded, header);
+    return header;
   }
 
   private static String reason(Throwable error) {
