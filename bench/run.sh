@@ -23,6 +23,7 @@ Environment (defaults): BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_P
   BENCH_PG_PASSWORD (none), BENCH_DB (roster_bench, dropped and created), BENCH_POOL_SIZE (16),
   BENCH_HTTP_INSTANCES (2), BENCH_JAVA_OPTS (-Xmx1g), BENCH_BUILD_DIR (target/bench), BENCH_MVN_OPTS (none),
   BENCH_SERVICE_ENV (none: more VAR=value settings for the service, e.g. "ROSTER_BOOKING_COALESCE=false"),
+  BENCH_ONLY (none: all; else the scenarios to run, e.g. "b1 b3", reads = B5 and B6),
   BENCH_JAR (none: run this jar instead of building one, e.g. an older commit's), BENCH_RUN_DIR (a new
   directory under $TMPDIR: where the logs, recordings and report go; must not exist yet).
 USAGE
@@ -199,6 +200,7 @@ DIRTY=$([ -n "$(git status --porcelain -- . ':!bench' 2>/dev/null)" ] && echo ye
   echo "b2_baseline_count=$((B2_PER_CLIENT * CONNECTIONS))"
   echo "service_env=$SERVICE_ENV"
   echo "production=$PRODUCTION"
+  echo "only=${BENCH_ONLY:-}"
   echo "production_env=$PRODUCTION_ENV"
   echo "profile=$PROFILE"
   echo "scale=$SCALE"
@@ -589,12 +591,14 @@ seed_scale() {
     || (SELECT count(*) FROM bookings) || ' bookings'")" >> "$RUN_DIR/meta.txt"
 }
 
+# BENCH_ONLY: a quicker look at some scenarios (e.g. "b1 b3"; reads = B5 and B6), without --scale
+wanted() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 if [ "$SCALE" = 0 ]; then
-  scenario_b1
-  scenario_b2 b2 1
-  scenario_b3
-  scenario_b4 b4
-  scenario_reads
+  if wanted b1; then scenario_b1; fi
+  if wanted b2; then scenario_b2 b2 1; fi
+  if wanted b3; then scenario_b3; fi
+  if wanted b4; then scenario_b4 b4; fi
+  if wanted reads; then scenario_reads; fi
 else
   scenario_b2 b2 1
   scenario_b4 b4
