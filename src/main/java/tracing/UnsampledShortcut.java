@@ -14,7 +14,6 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxBootstrap;
 import io.vertx.core.spi.VertxTracerFactory;
 import io.vertx.core.spi.tracing.TagExtractor;
 import io.vertx.core.spi.tracing.VertxTracer;
@@ -77,10 +76,8 @@ final class UnsampledShortcut implements VertxTracerFactory {
     return true;
   }
 
-  @Override
-  public void init(VertxBootstrap builder) {
-    vertxTracing.init(builder);
-  }
+  // no init(VertxBootstrap) delegating to Vert.x's factory: the default init hands Vert.x this.tracer(options);
+  // the wrapped factory's init would hand it the wrapped factory's own tracer, and this class would never run
 
   @Override
   public TracingOptions newOptions() {
