@@ -66,9 +66,10 @@ class SampledTracesTest extends ApiTestBase {
 
     SpanData server = waitFor(trace, "POST /v1/bookings");
     assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
-    assertThat(attributes(server)).contains(entry("http.request.method", "POST"), entry("http.route", "/v1/bookings"),
-        entry("url.path", "/v1/bookings"), entry("url.scheme", "http"), entry("http.response.status_code", "201"),
-        entry("http.url", app.baseUrl() + "/v1/bookings"), entry("enduser.id", member.id()));
+    // Vert.x's request and response tags, and ours (RouteSpanName)
+    assertThat(attributes(server)).containsExactlyInAnyOrderEntriesOf(Map.of("http.request.method", "POST",
+        "http.route", "/v1/bookings", "url.path", "/v1/bookings", "url.scheme", "http",
+        "http.response.status_code", "201", "http.url", app.baseUrl() + "/v1/bookings", "enduser.id", member.id()));
 
     String tree = tracing.tree(trace);
     List<SpanData> sql = tracing.trace(trace).stream().filter(s -> TestTracing.statement(s) != null).toList();
@@ -141,8 +142,8 @@ class SampledTracesTest extends ApiTestBase {
 
     @Override
     public String getDescription() {
-      // the shortcut reads the description of nothing; it probes the sampler's decisions
-      return "Asked{" + delegate.getDescription() + "}";
+      // it decides as the SDK's sampler does, without attributes: the server span gets its tags once recorded
+      return delegate.getDescription();
     }
   }
 }
