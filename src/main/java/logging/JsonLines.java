@@ -5,7 +5,6 @@ import net.logstash.logback.composite.JsonProviders;
 import net.logstash.logback.composite.loggingevent.KeyValuePairsJsonProvider;
 import net.logstash.logback.composite.loggingevent.LogLevelJsonProvider;
 import net.logstash.logback.composite.loggingevent.LoggerNameJsonProvider;
-import net.logstash.logback.composite.loggingevent.LoggingEventFormattedTimestampJsonProvider;
 import net.logstash.logback.composite.loggingevent.LoggingEventThreadNameJsonProvider;
 import net.logstash.logback.composite.loggingevent.MessageJsonProvider;
 import net.logstash.logback.composite.loggingevent.StackTraceJsonProvider;
@@ -22,12 +21,8 @@ public final class JsonLines extends LoggingEventCompositeJsonEncoder {
 
   public JsonLines() {
     JsonProviders<ILoggingEvent> providers = getProviders();
-    LoggingEventFormattedTimestampJsonProvider timestamp = new LoggingEventFormattedTimestampJsonProvider();
-    timestamp.setFieldName("timestamp");
     // milliseconds in UTC, as shippers parse without configuration
-    timestamp.setPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-    timestamp.setTimeZone("UTC");
-    providers.addProvider(timestamp);
+    providers.addProvider(new TimestampJsonProvider());
     providers.addProvider(named(new LogLevelJsonProvider(), "level"));
     providers.addProvider(named(new LoggerNameJsonProvider(), "logger"));
     providers.addProvider(named(new LoggingEventThreadNameJsonProvider(), "thread"));

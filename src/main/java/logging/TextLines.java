@@ -12,12 +12,14 @@ import java.nio.charset.StandardCharsets;
  */
 public final class TextLines extends LayoutWrappingEncoder<ILoggingEvent> {
 
-  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{20} %requestId- %msg%n";
+  static final String PATTERN = "%lineTime %-5level [%thread] %logger{20} %requestId- %msg%n";
 
   @Override
   public void start() {
     PatternLayout layout = new PatternLayout();
     layout.getInstanceConverterMap().put("requestId", RequestIdConverter::new);
+    // %d{HH:mm:ss.SSS}, formatted once per second rather than once per line
+    layout.getInstanceConverterMap().put("lineTime", LineTimeConverter::new);
     layout.setPattern(PATTERN);
     layout.setContext(getContext());
     layout.start();

@@ -8,6 +8,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 
 import java.util.Comparator;
 import java.util.List;
@@ -19,10 +20,20 @@ import java.util.stream.Collectors;
 public final class TestTracing {
 
   private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
-  private final OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-      .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
-      .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-      .build();
+  private final OpenTelemetrySdk sdk;
+
+  /** Every span sampled (the SDK's default, parent-based always-on: a request that says unsampled stays so). */
+  public TestTracing() {
+    this(Sampler.parentBased(Sampler.alwaysOn()));
+  }
+
+  public TestTracing(Sampler sampler) {
+    sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().setSampler(sampler)
+            .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+  }
 
   public OpenTelemetrySdk sdk() {
     return sdk;
