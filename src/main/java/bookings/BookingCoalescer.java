@@ -96,7 +96,9 @@ public final class BookingCoalescer {
     if (pending.size() >= queueMax) {
       return Future.failedFuture(overloaded());
     }
-    Promise<Booking> promise = Promise.promise();
+    // bound to the requester's context: the batch's callback runs on the context of whoever started the batch, and
+    // each answer must go on in its own request's (its request id in the log lines, its trace)
+    Promise<Booking> promise = Vertx.currentContext() instanceof ContextInternal own ? own.promise() : Promise.promise();
     pending.add(new Pending(new BookingBatch.Request(eventId, memberId, trace), promise, now() + queueTimeoutMs,
         System.nanoTime()));
     metrics.queued(1);

@@ -45,6 +45,36 @@ class AccessLogTest extends ApiTestBase {
   }
 
   @Test
+  void bookingsDecidedInOneBatchAreEachLoggedWithTheirOwnRequestId() throws Exception {
+    String eventId = createEvent(50, 0).getString("id");
+    List<Person> members = java.util.stream.IntStream.range(0, 24).mapToObj(i -> member()).toList();
+    try (LogCapture logs = LogCapture.encoded(LogFormat.JSON)) {
+      // at once, so that the coalescer decides several in one batch and answers them from one callback
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(members.size());
+      try {
+        List<java.util.concurrent.Future<Integer>> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+          Person member = members.get(i);
+          String requestId = "acc-book-" + i;
+          sent.add(pool.submit(() -> api.call("POST", "/v1/bookings").token(member.token())
+              .header("X-Request-Id", requestId).json(new JsonObject().put("eventId", eventId)).send().status()));
+        }
+        for (var status : sent) {
+          assertThat(status.get()).isEqualTo(201);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      for (int i = 0; i < members.size(); i++) {
+        JsonObject line = onlyAccessLine(logs, "acc-book-" + i);
+        assertThat(line.getString("route")).isEqualTo("/v1/bookings");
+        assertThat(line.getInteger("status")).isEqualTo(201);
+        assertThat(line.getString("member_id")).as("the line of acc-book-" + i).isEqualTo(members.get(i).id());
+      }
+    }
+  }
+
+  @Test
   void refusalsAreLoggedWithTheirStatusAndTheRouteTheyWereFor() {
     String someId = UUID.randomUUID().toString();
     try (LogCapture logs = LogCapture.encoded(LogFormat.JSON)) {
