@@ -56,7 +56,7 @@ public final class AppConfig {
   public String oidcRolesClaim() { return string("oidc", "rolesClaim", "realm_access.roles"); }
   public int oidcLeewaySeconds() { return integer("oidc", "leewaySeconds", 30); }
   /** Memory the verified-token cache of one HTTP verticle may use (estimated). */
-  public int oidcTokenCacheBytes() { return positive("oidc", "tokenCacheBytes", 16 << 20, "ROSTER_OIDC_TOKEN_CACHE_BYTES"); }
+  public int oidcTokenCacheBytes() { return positive("oidc", "tokenCacheBytes", 32 << 20, "ROSTER_OIDC_TOKEN_CACHE_BYTES"); }
   public int jwksRefreshSeconds() { return integer("oidc", "jwksRefreshSeconds", 30); }
   /** The JWKS is fetched again at least this often, so a key the issuer withdrew stops being trusted. */
   public int jwksMaxAgeSeconds() {
