@@ -10,13 +10,13 @@ import config.RuntimeMode;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.VertxBuilder;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.Label;
 import logging.ConsoleLogs;
 import logging.LogContext;
 import ops.ServiceMeters;
+import ops.ServiceMetricsFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tracing.Tracing;
@@ -119,9 +119,12 @@ public final class RosterLauncher {
     }
   }
 
-  /** A Vert.x builder with these options, whose metrics go to the registry {@link ServiceMeters} sets up. */
+  /**
+   * A Vert.x builder with these options, whose metrics go to the registry {@link ServiceMeters} sets up (the HTTP
+   * server's per-request ones through {@link ServiceMetricsFactory}: same series, meters kept per route).
+   */
   public static VertxBuilder vertxBuilder(VertxOptions options) {
-    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(ServiceMeters.registry()));
+    return Vertx.builder().with(options).withMetrics(new ServiceMetricsFactory(ServiceMeters.registry()));
   }
 
   /** The configuration the launcher needs before Vert.x exists (is this node clustered?). */
