@@ -151,6 +151,9 @@ class ClusterIT {
       assertThat(failoverMs).as("failover after kill %d", round).isLessThan(15_000);
       outageWindows.add(new long[] {killedAt.toEpochMilli(), firedAt.toEpochMilli()});
       nodes[victim].close();
+      // a new HTTP port: while the node was down its old one may have become some process's ephemeral port (seen:
+      // "bind failed: Address already in use" with other tests running)
+      httpPorts[victim] = DevModeIT.freePort();
       startNode(victim);
       awaitListening(victim);
       Thread.sleep(2000);
