@@ -95,22 +95,32 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
 
   @Override
   public void disconnected(Object socket, SocketAddress remoteAddress) {
-    connections.disconnected(socket, remoteAddress);
+    if (socket != null) {
+      connections.disconnected(socket, remoteAddress);
+    }
   }
 
   @Override
   public void bytesRead(Object socket, SocketAddress remoteAddress, long numberOfBytes) {
-    connections.bytesRead(socket, remoteAddress, numberOfBytes);
+    if (socket != null) {
+      connections.bytesRead(socket, remoteAddress, numberOfBytes);
+    }
   }
 
   @Override
   public void bytesWritten(Object socket, SocketAddress remoteAddress, long numberOfBytes) {
-    connections.bytesWritten(socket, remoteAddress, numberOfBytes);
+    // Vert.x may report bytes of a connection it never announced (seen with the NIO transport, in the image):
+    // vertx-micrometer would throw inside the response's write
+    if (socket != null) {
+      connections.bytesWritten(socket, remoteAddress, numberOfBytes);
+    }
   }
 
   @Override
   public void exceptionOccurred(Object socket, SocketAddress remoteAddress, Throwable t) {
-    connections.exceptionOccurred(socket, remoteAddress, t);
+    if (socket != null) {
+      connections.exceptionOccurred(socket, remoteAddress, t);
+    }
   }
 
   @Override
